@@ -1,0 +1,109 @@
+// Micro-benchmarks of the matmul kernels (every format x ISA, decode and prompt shapes) and a
+// STREAM-like memory read test, reporting weight bytes streamed per second and GFLOP/s.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/fp16.h"
+#include "base/thread_pool.h"
+#include "kernels/matmul.h"
+#include "kernels/quant/formats.h"
+
+namespace {
+
+using namespace frugal;
+using namespace frugal::kernels;
+
+constexpr size_t kWorkingSet = 256ull << 20;  // rotate over copies so weights come from DRAM
+
+// Random weights for one matrix: quantize Gaussian rows of 256 values, tile them.
+std::vector<uint8_t> make_matrix(GgmlType t, int64_t rows, int64_t cols) {
+  const FormatDesc& f = format_of(t);
+  const size_t rb = size_t(cols / f.block_elems * f.block_bytes);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> g(0, 0.02f);
+  std::vector<float> src(static_cast<size_t>(cols));
+  for (auto& v : src) v = g(rng);
+  std::vector<uint8_t> row(rb), out(rb * size_t(rows));
+  f.quantize(src.data(), row.data(), cols);
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(out.data() + size_t(r) * rb, row.data(), rb);
+  return out;
+}
+
+// hot: the same matrix every iteration (cache-resident when small): the kernels' compute ceiling.
+void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64_t cols, int64_t n_tok, int threads,
+               bool hot) {
+  const auto one = make_matrix(type, rows, cols);
+  const size_t copies = hot ? 1 : std::max<size_t>(1, kWorkingSet / one.size());
+  std::vector<uint8_t> all(one.size() * copies);
+  for (size_t i = 0; i < copies; ++i) std::memcpy(all.data() + i * one.size(), one.data(), one.size());
+  std::vector<float> x(size_t(n_tok * cols)), y(size_t(n_tok * rows));
+  std::mt19937 rng(2);
+  std::normal_distribution<float> g(0, 1);
+  for (auto& v : x) v = g(rng);
+  ThreadPool pool(threads);
+  const Kernels k = Kernels::select(isa);
+  size_t i = 0;
+  for (auto _ : st) {
+    const WeightMatrix w{type, rows, cols, all.data() + (i++ % copies) * one.size(), one.size() / size_t(rows)};
+    k.matmul(pool, w, x.data(), n_tok, cols, y.data(), rows);
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(one.size()));
+  st.counters["GFLOPs"] = benchmark::Counter(2.0 * double(rows * cols * n_tok) * double(st.iterations()) / 1e9,
+                                             benchmark::Counter::kIsRate);
+}
+
+// Sums a buffer much larger than the caches: the machine's sustainable read bandwidth.
+void bm_mem_read(benchmark::State& st, int threads) {
+  const size_t n = (1ull << 30) / 8;
+  std::vector<uint64_t> buf(n, 1);
+  ThreadPool pool(threads);
+  std::vector<uint64_t> sums(size_t(threads) * 8);
+  for (auto _ : st) {
+    pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int tid) {
+      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int64_t j = b; j + 4 <= e; j += 4) s0 += buf[j], s1 += buf[j + 1], s2 += buf[j + 2], s3 += buf[j + 3];
+      sums[size_t(tid) * 8] = s0 + s1 + s2 + s3;
+    });
+    benchmark::DoNotOptimize(sums.data());
+  }
+  st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(n * 8));
+}
+
+int register_all() {
+  for (int threads : {1, 2})
+    benchmark::RegisterBenchmark(("mem_read/thr" + std::to_string(threads)).c_str(), bm_mem_read, threads)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                            GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16, GgmlType::F32};
+  // rows x cols; the last shape is small and reused every iteration ("hot": from L2).
+  const int64_t shapes[][2] = {{2048, 2048}, {8192, 2048}, {2048, 8192}, {256, 2048}};
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Reference}) {
+    if (!cpu_supports(isa)) continue;
+    for (GgmlType t : types)
+      for (const auto& s : shapes)
+        for (int64_t n_tok : {1, 64})
+          for (int threads : {1, 2}) {
+            if (isa == Isa::Reference && n_tok > 1) continue;
+            const bool hot = s[0] == 256;
+            const std::string name = std::string("matmul/") + format_of(t).name + "/" + isa_name(isa) + "/" +
+                                     std::to_string(s[0]) + "x" + std::to_string(s[1]) + (hot ? "hot" : "") +
+                                     "/tok" + std::to_string(n_tok) + "/thr" + std::to_string(threads);
+            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, isa, s[0], s[1], n_tok, threads, hot)
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
+          }
+  }
+  return 0;
+}
+
+const int kRegistered = register_all();
+
+}  // namespace

@@ -1,0 +1,68 @@
+// Block geometry of the ggml tensor types.
+#include "io/ggml_types.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "base/error.h"
+
+namespace frugal {
+
+namespace {
+constexpr std::array<GgmlTypeInfo, 20> kTypes{{
+    {GgmlType::F32, "F32", 1, 4, true},
+    {GgmlType::F16, "F16", 1, 2, true},
+    {GgmlType::Q4_0, "Q4_0", 32, 18, true},
+    {GgmlType::Q4_1, "Q4_1", 32, 20, true},
+    {GgmlType::Q5_0, "Q5_0", 32, 22, true},
+    {GgmlType::Q5_1, "Q5_1", 32, 24, true},
+    {GgmlType::Q8_0, "Q8_0", 32, 34, true},
+    {GgmlType::Q8_1, "Q8_1", 32, 36, false},
+    {GgmlType::Q2_K, "Q2_K", 256, 84, false},
+    {GgmlType::Q3_K, "Q3_K", 256, 110, false},
+    {GgmlType::Q4_K, "Q4_K", 256, 144, true},
+    {GgmlType::Q5_K, "Q5_K", 256, 176, true},
+    {GgmlType::Q6_K, "Q6_K", 256, 210, true},
+    {GgmlType::Q8_K, "Q8_K", 256, 292, false},
+    {GgmlType::I8, "I8", 1, 1, false},
+    {GgmlType::I16, "I16", 1, 2, false},
+    {GgmlType::I32, "I32", 1, 4, false},
+    {GgmlType::I64, "I64", 1, 8, false},
+    {GgmlType::F64, "F64", 1, 8, false},
+    {GgmlType::BF16, "BF16", 1, 2, true},
+}};
+}  // namespace
+
+std::optional<GgmlTypeInfo> ggml_type_info(uint32_t raw) {
+  for (const auto& t : kTypes)
+    if (uint32_t(t.type) == raw) return t;
+  return std::nullopt;
+}
+
+const GgmlTypeInfo& ggml_type_info(GgmlType t) {
+  for (const auto& i : kTypes)
+    if (i.type == t) return i;
+  fail("internal: unknown ggml type {}", uint32_t(t));
+}
+
+std::string ggml_type_name(uint32_t raw) {
+  auto i = ggml_type_info(raw);
+  return i ? std::string(i->name) : "type#" + std::to_string(raw);
+}
+
+std::optional<GgmlType> ggml_type_from_name(const std::string& name) {
+  std::string up = name;
+  std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+  for (const auto& t : kTypes)
+    if (up == t.name) return t.type;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ggml_row_bytes(GgmlType t, uint64_t n) {
+  const auto& i = ggml_type_info(t);
+  if (n % i.block_elems) return std::nullopt;
+  return n / i.block_elems * i.block_bytes;
+}
+
+}  // namespace frugal

@@ -1,0 +1,43 @@
+// Activations as the fast kernels consume them: f32 rows, or int8 rows with block scales.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/quant/formats.h"
+
+namespace frugal::kernels {
+
+// A tile of activation rows. For ActKind::F32, row t is xf + t * ldx. For the int8 kinds,
+// row t starts at base + t * stride and holds: int8 qs[cols], float d[cols / B], then
+// Q8_32: float s[cols / 32] (= d * sum of the block's qs); Q8_256: int16 bsums[cols / 16].
+struct ActRows {
+  const float* xf = nullptr;
+  int64_t ldx = 0;
+  const uint8_t* base = nullptr;
+  size_t stride = 0;
+  int64_t cols = 0;
+
+  ActRows shifted(int64_t t) const {
+    ActRows r = *this;
+    if (xf) r.xf += t * ldx;
+    if (base) r.base += size_t(t) * stride;
+    return r;
+  }
+  const float* f32(int t) const { return xf + t * ldx; }
+  const int8_t* qs(int t) const { return reinterpret_cast<const int8_t*>(base + size_t(t) * stride); }
+  const float* d(int t) const { return reinterpret_cast<const float*>(base + size_t(t) * stride + size_t(cols)); }
+  const float* sum32(int t) const { return d(t) + cols / 32; }
+  const int16_t* bsums(int t) const { return reinterpret_cast<const int16_t*>(d(t) + cols / 256); }
+};
+
+// Bytes of one quantized activation row (a multiple of 64); 0 for ActKind::F32.
+size_t act_row_bytes(ActKind kind, int64_t cols);
+
+// Quantizes cols floats (a multiple of the kind's block) into one row of the layout above:
+// per block d = max|x| / 127 and q = round(x / d) in [-127, 127].
+void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
+// The same, bit for bit, with AVX2 (call only when the CPU has AVX2).
+void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
+
+}  // namespace frugal::kernels

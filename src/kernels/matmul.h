@@ -1,0 +1,54 @@
+// Weight-matrix products: the one operation that dominates inference time.
+// Kernels are chosen once at start-up (Kernels::select); model code never sees SIMD.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/thread_pool.h"
+#include "io/ggml_types.h"
+#include "tensor/matrix.h"
+
+namespace frugal::kernels {
+
+using frugal::WeightMatrix;  // defined in tensor/matrix.h
+
+enum class Isa {
+  Reference,  // scalar oracle: dequantize each row to f32, accumulate in f32 (used by tests vs PyTorch)
+  Scalar,     // portable fast path (quantized activations, integer dots), no SIMD
+  Avx2,       // AVX2 + FMA + F16C
+  Avx512,     // AVX-512 F/BW/VL/DQ + VNNI + BF16
+  Auto,       // best the CPU supports (only as a request; never returned by isa())
+};
+const char* isa_name(Isa isa);
+// Parses "reference" | "scalar" | "avx2" | "avx512" | "auto"; throws Error otherwise.
+Isa isa_from_name(const std::string& name);
+// The best Isa this CPU supports.
+Isa detect_best_isa();
+// Whether this CPU can run `isa` (Reference, Scalar and Auto: always).
+bool cpu_supports(Isa isa);
+
+class Kernels {
+ public:
+  // Selects kernels for `requested` (Auto = best available); throws Error if the CPU lacks it.
+  static Kernels select(Isa requested = Isa::Auto);
+
+  Isa isa() const { return isa_; }
+
+  // y[t * ldy + r] = sum_c W[r, c] * x[t * ldx + c]   for t < n_tok, r < w.rows.
+  // x holds n_tok rows of w.cols floats. Work is split over the pool's threads.
+  void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tok, int64_t ldx, float* y,
+              int64_t ldy) const;
+
+  // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups).
+  void dequantize_row(const WeightMatrix& w, int64_t row, float* out) const;
+
+  // Throws Error("unsupported tensor type X in tensor NAME") if no kernel handles w.type.
+  static void check_supported(GgmlType type, const std::string& tensor_name);
+
+ private:
+  explicit Kernels(Isa isa) : isa_(isa) {}
+  Isa isa_;
+};
+
+}  // namespace frugal::kernels

@@ -1,0 +1,101 @@
+// Grouped-query attention over the per-sequence KV cache.
+#include "layers/attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "base/error.h"
+#include "kernels/ops.h"
+
+namespace frugal {
+
+GqaAttention::GqaAttention(WeightBinder& b, const std::string& prefix, const GqaOptions& opt) : opt_(opt) {
+  FRUGAL_CHECK(opt.n_head > 0 && opt.n_head_kv > 0 && opt.n_head % opt.n_head_kv == 0,
+               "{}: head_count {} is not a positive multiple of head_count_kv {}", b.file().path(), opt.n_head,
+               opt.n_head_kv);
+  FRUGAL_CHECK(opt.n_rot > 0 && opt.n_rot <= opt.head_dim && opt.n_rot % 2 == 0,
+               "{}: rope dimension count {} must be even and at most the head size {}", b.file().path(), opt.n_rot,
+               opt.head_dim);
+  const int64_t dq = opt.n_head * opt.head_dim, dkv = opt.n_head_kv * opt.head_dim;
+  wq_ = Linear::bind(b, prefix + "attn_q", opt.n_embd, dq, opt.bias);
+  wk_ = Linear::bind(b, prefix + "attn_k", opt.n_embd, dkv, opt.bias);
+  wv_ = Linear::bind(b, prefix + "attn_v", opt.n_embd, dkv, opt.bias);
+  wo_ = Linear::bind(b, prefix + "attn_output", dq, opt.n_embd);
+  if (opt.qk_norm == GqaOptions::QkNorm::PerHead) {
+    q_norm_ = b.vector(prefix + "attn_q_norm.weight", opt.head_dim);
+    k_norm_ = b.vector(prefix + "attn_k_norm.weight", opt.head_dim);
+  } else if (opt.qk_norm == GqaOptions::QkNorm::Full) {
+    q_norm_ = b.vector(prefix + "attn_q_norm.weight", dq);
+    k_norm_ = b.vector(prefix + "attn_k_norm.weight", dkv);
+  }
+}
+
+KvLayerShape GqaAttention::kv_shape() const {
+  return {opt_.n_head_kv * opt_.head_dim, opt_.n_head_kv * opt_.head_dim};
+}
+
+// Projects q (returned), and k/v straight into the cache, applying norms and RoPE.
+void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const {
+  const int64_t T = in.batch.size(), hd = opt_.head_dim;
+  const int64_t dq = opt_.n_head * hd, dkv = opt_.n_head_kv * hd;
+  auto k = alloc_floats(T * dkv);  // [T, dkv]
+  wq_.forward(ctx, x, T, q);
+  wk_.forward(ctx, x, T, k.get());
+  for (int64_t t = 0; t < T; ++t) {
+    float* qt = q + t * dq;
+    float* kt = k.get() + t * dkv;
+    if (opt_.qk_norm == GqaOptions::QkNorm::PerHead) {
+      for (int64_t h = 0; h < opt_.n_head; ++h) kernels::rms_norm(qt + h * hd, q_norm_.data(), qt + h * hd, hd, opt_.norm_eps);
+      for (int64_t h = 0; h < opt_.n_head_kv; ++h)
+        kernels::rms_norm(kt + h * hd, k_norm_.data(), kt + h * hd, hd, opt_.norm_eps);
+    } else if (opt_.qk_norm == GqaOptions::QkNorm::Full) {
+      kernels::rms_norm(qt, q_norm_.data(), qt, dq, opt_.norm_eps);
+      kernels::rms_norm(kt, k_norm_.data(), kt, dkv, opt_.norm_eps);
+    }
+    in.rope.apply(t, qt, opt_.n_head, hd, opt_.rope_mode);
+    in.rope.apply(t, kt, opt_.n_head_kv, hd, opt_.rope_mode);
+    std::copy(kt, kt + dkv, in.cache.k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+  }
+  auto v = alloc_floats(T * dkv);  // [T, dkv]
+  wv_.forward(ctx, x, T, v.get());
+  for (int64_t t = 0; t < T; ++t)
+    std::copy(v.get() + t * dkv, v.get() + (t + 1) * dkv,
+              in.cache.v(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+}
+
+// o[t, h] = softmax_j(q[t,h] . K[j, g(h)] * scale) V[j, g(h)] over j <= pos[t] of seq[t].
+void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
+  const int64_t T = in.batch.size(), hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
+  const int64_t group = H / KV, dkv = KV * hd;
+  const float scale = 1.0f / std::sqrt(float(hd));
+  int64_t max_len = 0;
+  for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
+  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
+  ctx.pool.parallel_for(T * H, 1, [&](int64_t begin, int64_t end, int tid) {
+    float* s = scores.get() + int64_t(tid) * max_len;
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t t = task / H, h = task % H, g = h / group;
+      const int32_t seq = in.batch.seq[size_t(t)];
+      const int64_t n = in.batch.pos[size_t(t)] + 1;
+      const float* qh = q + t * H * hd + h * hd;
+      const float* K = in.cache.k(in.layer, seq, 0) + g * hd;
+      const float* V = in.cache.v(in.layer, seq, 0) + g * hd;
+      for (int64_t j = 0; j < n; ++j) s[j] = kernels::dot(qh, K + j * dkv, hd) * scale;
+      kernels::softmax(s, n);
+      float* oh = o + t * H * hd + h * hd;
+      std::fill(oh, oh + hd, 0.0f);
+      for (int64_t j = 0; j < n; ++j) kernels::axpy(oh, s[j], V + j * dkv, hd);
+    }
+  });
+}
+
+void GqaAttention::forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const {
+  const int64_t T = in.batch.size(), dq = opt_.n_head * opt_.head_dim;
+  auto q = alloc_floats(T * dq);  // [T, n_head * head_dim]
+  auto o = alloc_floats(T * dq);  // [T, n_head * head_dim]
+  project_qkv(ctx, in, x, q.get());
+  attend(ctx, in, q.get(), o.get());
+  wo_.forward(ctx, o.get(), T, out);
+}
+
+}  // namespace frugal

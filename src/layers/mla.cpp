@@ -1,0 +1,162 @@
+// Multi-head latent attention.
+#include "layers/mla.h"
+
+#include <cmath>
+#include <map>
+
+#include "base/error.h"
+#include "kernels/ops.h"
+
+namespace frugal {
+
+MlaAttention::MlaAttention(WeightBinder& b, const std::string& prefix, const MlaOptions& opt) : opt_(opt) {
+  const int64_t H = opt.n_head, dqk = opt.qk_nope + opt.qk_rope, L = opt.kv_lora_rank;
+  FRUGAL_CHECK(opt.qk_rope > 0 && opt.qk_rope % 2 == 0 && opt.qk_nope > 0 && opt.v_head > 0 && L > 0,
+               "{}: invalid MLA sizes (qk_nope {}, qk_rope {}, v_head {}, kv_lora_rank {})", b.file().path(),
+               opt.qk_nope, opt.qk_rope, opt.v_head, L);
+  if (opt.q_lora_rank > 0) {
+    wq_a_ = Linear::bind(b, prefix + "attn_q_a", opt.n_embd, opt.q_lora_rank);
+    q_a_norm_ = b.vector(prefix + "attn_q_a_norm.weight", opt.q_lora_rank);
+    wq_b_ = Linear::bind(b, prefix + "attn_q_b", opt.q_lora_rank, H * dqk);
+  } else {
+    wq_ = Linear::bind(b, prefix + "attn_q", opt.n_embd, H * dqk);
+  }
+  wkv_a_ = Linear::bind(b, prefix + "attn_kv_a_mqa", opt.n_embd, L + opt.qk_rope);
+  kv_a_norm_ = b.vector(prefix + "attn_kv_a_norm.weight", L);
+  wkv_b_ = Linear::bind(b, prefix + "attn_kv_b", L, H * (opt.qk_nope + opt.v_head));
+  wo_ = Linear::bind(b, prefix + "attn_output", H * opt.v_head, opt.n_embd);
+  // Absorbed keys: k_b_t[h][c][r] = kv_b[h * (nope + v) + r][c], so q_lat = k_b_t[h] q_nope.
+  k_b_t_.resize(size_t(H * L * opt.qk_nope));
+  const kernels::Kernels ref = kernels::Kernels::select(kernels::Isa::Reference);
+  std::vector<float> row(static_cast<size_t>(L));
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t r = 0; r < opt.qk_nope; ++r) {
+      ref.dequantize_row(wkv_b_.w, h * (opt.qk_nope + opt.v_head) + r, row.data());
+      for (int64_t c = 0; c < L; ++c) k_b_t_[size_t((h * L + c) * opt.qk_nope + r)] = row[size_t(c)];
+    }
+}
+
+uint64_t MlaAttention::weight_bytes() const {
+  return wq_.w.bytes() + wq_a_.w.bytes() + wq_b_.w.bytes() + wkv_a_.w.bytes() + wkv_b_.w.bytes() + wo_.w.bytes();
+}
+
+WeightMatrix MlaAttention::v_rows(int64_t h) const {
+  WeightMatrix m = wkv_b_.w;
+  m.data += uint64_t(h * (opt_.qk_nope + opt_.v_head) + opt_.qk_nope) * m.row_bytes;
+  m.rows = opt_.v_head;
+  return m;
+}
+
+// q: [T, H, nope + rope] with RoPE applied; the cache gets [latent (normalised), k_pe (roped)].
+void MlaAttention::project(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const {
+  const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
+  if (opt_.q_lora_rank > 0) {
+    auto qa = alloc_floats(T * opt_.q_lora_rank);  // [T, q_lora]
+    wq_a_.forward(ctx, x, T, qa.get());
+    for (int64_t t = 0; t < T; ++t) {
+      float* r = qa.get() + t * opt_.q_lora_rank;
+      kernels::rms_norm(r, q_a_norm_.data(), r, opt_.q_lora_rank, opt_.norm_eps);
+    }
+    wq_b_.forward(ctx, qa.get(), T, q);
+  } else {
+    wq_.forward(ctx, x, T, q);
+  }
+  const int64_t W = L + opt_.qk_rope;
+  auto kv = alloc_floats(T * W);  // [T, kv_lora + rope]
+  wkv_a_.forward(ctx, x, T, kv.get());
+  for (int64_t t = 0; t < T; ++t) {
+    float* row = kv.get() + t * W;
+    kernels::rms_norm(row, kv_a_norm_.data(), row, L, opt_.norm_eps);
+    in.rope.apply(t, row + L, 1, opt_.qk_rope, kernels::RopeMode::Interleaved);
+    in.rope.apply(t, q + t * H * dqk + opt_.qk_nope, H, dqk, kernels::RopeMode::Interleaved);
+    std::copy(row, row + W, in.cache.k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+  }
+}
+
+void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInput& in, const float* q,
+                                   float* o) const {
+  const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
+  const int64_t W = L + opt_.qk_rope;
+  auto q_lat = alloc_floats(T * H * L);  // queries in latent space [T, H, L]
+  auto c_lat = alloc_floats(T * H * L);  // attention-weighted latents [T, H, L]
+  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t t = task / H, h = task % H;
+      const float* qn = q + t * H * dqk + h * dqk;
+      for (int64_t c = 0; c < L; ++c)
+        q_lat[size_t(task * L + c)] = kernels::dot(k_b_t_.data() + (h * L + c) * opt_.qk_nope, qn, opt_.qk_nope);
+    }
+  });
+  int64_t max_len = 0;
+  for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
+  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
+  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
+    float* s = scores.get() + tid * max_len;
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t t = task / H, h = task % H, n = in.batch.pos[size_t(t)] + 1;
+      const float* cache = in.cache.k(in.layer, in.batch.seq[size_t(t)], 0);
+      const float* ql = q_lat.get() + task * L;
+      const float* qr = q + t * H * dqk + h * dqk + opt_.qk_nope;
+      for (int64_t j = 0; j < n; ++j)
+        s[j] = (kernels::dot(ql, cache + j * W, L) + kernels::dot(qr, cache + j * W + L, opt_.qk_rope)) * opt_.kq_scale;
+      kernels::softmax(s, n);
+      float* cl = c_lat.get() + task * L;
+      std::fill(cl, cl + L, 0.0f);
+      for (int64_t j = 0; j < n; ++j) kernels::axpy(cl, s[j], cache + j * W, L);
+    }
+  });
+  for (int64_t h = 0; h < H; ++h)
+    ctx.kernels.matmul(ctx.pool, v_rows(h), c_lat.get() + h * L, T, H * L, o + h * opt_.v_head, H * opt_.v_head);
+}
+
+void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
+  const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
+  const int64_t W = L + opt_.qk_rope, dkv = opt_.qk_nope + opt_.v_head;
+  // Decompress keys/values of every cached position of each sequence in the batch.
+  std::map<int32_t, std::pair<int64_t, FloatBuffer>> full;  // seq -> (positions, [n, H * (nope + v)])
+  for (int64_t t = 0; t < T; ++t) {
+    auto& f = full[in.batch.seq[size_t(t)]];
+    f.first = std::max<int64_t>(f.first, in.batch.pos[size_t(t)] + 1);
+  }
+  for (auto& [seq, f] : full) {
+    f.second = alloc_floats(f.first * H * dkv);
+    ctx.kernels.matmul(ctx.pool, wkv_b_.w, in.cache.k(in.layer, seq, 0), f.first, W, f.second.get(), H * dkv);
+  }
+  int64_t max_len = 0;
+  for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
+  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
+  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
+    float* s = scores.get() + tid * max_len;
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t t = task / H, h = task % H, n = in.batch.pos[size_t(t)] + 1;
+      const int32_t seq = in.batch.seq[size_t(t)];
+      const float* kvh = full.at(seq).second.get() + h * dkv;
+      const float* kpe = in.cache.k(in.layer, seq, 0) + L;
+      const float* qh = q + t * H * dqk + h * dqk;
+      for (int64_t j = 0; j < n; ++j)
+        s[j] = (kernels::dot(qh, kvh + j * H * dkv, opt_.qk_nope) +
+                kernels::dot(qh + opt_.qk_nope, kpe + j * W, opt_.qk_rope)) *
+               opt_.kq_scale;
+      kernels::softmax(s, n);
+      float* oh = o + t * H * opt_.v_head + h * opt_.v_head;
+      std::fill(oh, oh + opt_.v_head, 0.0f);
+      for (int64_t j = 0; j < n; ++j) kernels::axpy(oh, s[j], kvh + j * H * dkv + opt_.qk_nope, opt_.v_head);
+    }
+  });
+}
+
+void MlaAttention::forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const {
+  const int64_t T = in.batch.size(), H = opt_.n_head;
+  auto q = alloc_floats(T * H * (opt_.qk_nope + opt_.qk_rope));  // [T, H, nope + rope]
+  auto o = alloc_floats(T * H * opt_.v_head);                    // [T, H, v_head]
+  project(ctx, in, x, q.get());
+  const bool naive = opt_.mode == MlaOptions::Mode::Naive || (opt_.mode == MlaOptions::Mode::Auto && T >= 16);
+  if (naive) {
+    attend_naive(ctx, in, q.get(), o.get());
+  } else {
+    attend_absorbed(ctx, in, q.get(), o.get());
+  }
+  wo_.forward(ctx, o.get(), T, out);
+}
+
+}  // namespace frugal

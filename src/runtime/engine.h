@@ -1,0 +1,48 @@
+// A loaded model ready to run: the mapped file, the model, its tokenizer, threads and kernels.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/thread_pool.h"
+#include "io/gguf.h"
+#include "kernels/matmul.h"
+#include "layers/context.h"
+#include "layers/kv_cache.h"
+#include "models/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace frugal {
+
+struct EngineOptions {
+  std::string model_path;
+  int n_threads = 0;                    // 0: one per available core
+  kernels::Isa isa = kernels::Isa::Auto;
+  bool load_tokenizer = true;
+};
+
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& opt);
+
+  const GgufFile& file() const { return *file_; }
+  const Model& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  bool has_tokenizer() const { return tokenizer_ != nullptr; }
+  ThreadPool& pool() { return pool_; }
+  const kernels::Kernels& kernels() const { return kernels_; }
+  ForwardContext context() { return ForwardContext{pool_, kernels_}; }
+  // A cache for up to n_ctx positions per sequence (0: the model's training context, capped at 4096).
+  std::unique_ptr<KvCache> new_cache(int64_t n_ctx = 0) const;
+
+ private:
+  std::unique_ptr<GgufFile> file_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  ThreadPool pool_;
+  kernels::Kernels kernels_;
+};
+
+int default_thread_count();
+
+}  // namespace frugal

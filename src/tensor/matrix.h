@@ -1,0 +1,35 @@
+// Views of weight tensors as the kernels consume them (2-D matrices, stacks of expert matrices).
+#pragma once
+
+#include <cstdint>
+
+#include "io/ggml_types.h"
+
+namespace frugal {
+
+// A 2-D weight view: `rows` rows of `cols` values in `type` format; row r starts at
+// data + r * row_bytes. (GGUF ne[0] == cols, ne[1] == rows.)
+struct WeightMatrix {
+  GgmlType type = GgmlType::F32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const uint8_t* data = nullptr;
+  uint64_t row_bytes = 0;
+
+  uint64_t bytes() const { return uint64_t(rows) * row_bytes; }
+};
+
+// n_expert matrices of identical shape stored back to back (GGUF ne = {cols, rows, n_expert}).
+struct ExpertMatrices {
+  WeightMatrix first;  // expert 0
+  int64_t n_expert = 0;
+  uint64_t expert_stride = 0;  // bytes between consecutive experts
+
+  WeightMatrix expert(int64_t e) const {
+    WeightMatrix m = first;
+    m.data = first.data + uint64_t(e) * expert_stride;
+    return m;
+  }
+};
+
+}  // namespace frugal

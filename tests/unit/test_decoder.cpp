@@ -1,0 +1,188 @@
+// Decoder forward pass: a batch mixing several sequences gives the same logits as running
+// each sequence alone, token by token or in one prompt batch (KV cache and positions per sequence).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "base/error.h"
+#include "io/gguf_writer.h"
+#include "models/model.h"
+#include "test_util.h"
+
+namespace frugal {
+namespace {
+
+std::vector<uint8_t> random_f32(std::mt19937& rng, size_t n, float scale) {
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  std::vector<uint8_t> b(n * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+std::vector<uint8_t> ones_f32(size_t n) {
+  std::vector<float> v(n, 1.0f);
+  std::vector<uint8_t> b(n * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// A tiny random model of the given architecture (llama / qwen2 / qwen3).
+std::string write_tiny_model(const std::string& arch, const std::string& name) {
+  const int64_t E = 32, H = 4, KV = 2, HD = 8, F = 48, V = 40, L = 2;
+  std::mt19937 rng(1234);
+  GgufWriter w;
+  w.set_string("general.architecture", arch);
+  w.set_u32(arch + ".embedding_length", E);
+  w.set_u32(arch + ".block_count", L);
+  w.set_u32(arch + ".feed_forward_length", F);
+  w.set_u32(arch + ".attention.head_count", H);
+  w.set_u32(arch + ".attention.head_count_kv", KV);
+  w.set_u32(arch + ".context_length", 128);
+  w.set_f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
+  w.set_f32(arch + ".rope.freq_base", 10000.0f);
+  w.add_tensor("token_embd.weight", GgmlType::F32, {E, V}, random_f32(rng, E * V, 1.0f));
+  w.add_tensor("output_norm.weight", GgmlType::F32, {E}, ones_f32(E));
+  w.add_tensor("output.weight", GgmlType::F32, {E, V}, random_f32(rng, E * V, 0.2f));
+  for (int64_t l = 0; l < L; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    w.add_tensor(p + "attn_norm.weight", GgmlType::F32, {E}, ones_f32(E));
+    w.add_tensor(p + "ffn_norm.weight", GgmlType::F32, {E}, ones_f32(E));
+    w.add_tensor(p + "attn_q.weight", GgmlType::F32, {E, H * HD}, random_f32(rng, E * H * HD, 0.3f));
+    w.add_tensor(p + "attn_k.weight", GgmlType::F32, {E, KV * HD}, random_f32(rng, E * KV * HD, 0.3f));
+    w.add_tensor(p + "attn_v.weight", GgmlType::F32, {E, KV * HD}, random_f32(rng, E * KV * HD, 0.3f));
+    w.add_tensor(p + "attn_output.weight", GgmlType::F32, {H * HD, E}, random_f32(rng, E * H * HD, 0.3f));
+    w.add_tensor(p + "ffn_gate.weight", GgmlType::F32, {E, F}, random_f32(rng, E * F, 0.3f));
+    w.add_tensor(p + "ffn_up.weight", GgmlType::F32, {E, F}, random_f32(rng, E * F, 0.3f));
+    w.add_tensor(p + "ffn_down.weight", GgmlType::F32, {F, E}, random_f32(rng, E * F, 0.3f));
+    if (arch == "qwen2")
+      for (auto [n, d] : {std::pair{"attn_q", H * HD}, {"attn_k", KV * HD}, {"attn_v", KV * HD}})
+        w.add_tensor(p + n + ".bias", GgmlType::F32, {d}, random_f32(rng, size_t(d), 0.1f));
+    if (arch == "qwen3") {
+      w.add_tensor(p + "attn_q_norm.weight", GgmlType::F32, {HD}, random_f32(rng, HD, 1.0f));
+      w.add_tensor(p + "attn_k_norm.weight", GgmlType::F32, {HD}, random_f32(rng, HD, 1.0f));
+    }
+  }
+  const std::string path = test_tmp_path(name);
+  w.write(path);
+  return path;
+}
+
+struct Runner {
+  std::unique_ptr<GgufFile> file;
+  std::unique_ptr<Model> model;
+  ThreadPool pool{2};
+  kernels::Kernels k = kernels::Kernels::select(kernels::Isa::Reference);
+  explicit Runner(const std::string& path) : file(GgufFile::open(path)), model(load_model(*file)) {}
+  ForwardContext ctx() { return ForwardContext{pool, k}; }
+  int64_t V() const { return model->info().n_vocab; }
+};
+
+double max_abs_diff(const float* a, const float* b, int64_t n) {
+  double m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, double(std::fabs(a[i] - b[i])));
+  return m;
+}
+
+class DecoderArch : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DecoderArch, MultiSequenceBatchEqualsSeparateRuns) {
+  Runner r(write_tiny_model(GetParam(), "tiny_" + GetParam() + ".gguf"));
+  const int64_t V = r.V();
+  const std::vector<std::vector<int32_t>> seqs = {{1, 5, 9, 2, 7, 3}, {4, 4, 8, 1}, {30, 2, 11, 6, 0}};
+  // Reference: each sequence alone, token by token.
+  std::vector<std::vector<float>> ref;
+  for (const auto& s : seqs) {
+    KvCache cache(r.model->kv_shapes(), 64);
+    std::vector<float> all(s.size() * size_t(V));
+    for (size_t i = 0; i < s.size(); ++i) {
+      Batch b;
+      b.add(s[i], int32_t(i), 0, true);
+      r.model->forward(r.ctx(), b, cache, all.data() + i * size_t(V));
+    }
+    ref.push_back(all);
+  }
+  // Whole prompts in one batch per sequence.
+  for (size_t k = 0; k < seqs.size(); ++k) {
+    KvCache cache(r.model->kv_shapes(), 64);
+    Batch b;
+    for (size_t i = 0; i < seqs[k].size(); ++i) b.add(seqs[k][i], int32_t(i), 0, true);
+    std::vector<float> out(seqs[k].size() * size_t(V));
+    r.model->forward(r.ctx(), b, cache, out.data());
+    EXPECT_LT(max_abs_diff(out.data(), ref[k].data(), int64_t(out.size())), 1e-4);
+  }
+  // All three sequences interleaved in batches, continuing their caches across batches.
+  KvCache cache(r.model->kv_shapes(), 64);
+  size_t step[3] = {0, 0, 0};
+  for (int round = 0; round < 3; ++round) {
+    Batch b;
+    std::vector<std::pair<size_t, size_t>> who;  // (sequence, token index)
+    for (size_t k = 0; k < seqs.size(); ++k)
+      for (int j = 0; j < 2 && step[k] < seqs[k].size(); ++j, ++step[k]) {
+        b.add(seqs[k][step[k]], int32_t(step[k]), int32_t(k + 10), true);
+        who.emplace_back(k, step[k]);
+      }
+    std::vector<float> out(who.size() * size_t(V));
+    r.model->forward(r.ctx(), b, cache, out.data());
+    for (size_t i = 0; i < who.size(); ++i)
+      EXPECT_LT(max_abs_diff(out.data() + i * size_t(V), ref[who[i].first].data() + who[i].second * size_t(V), V), 1e-4)
+          << "sequence " << who[i].first << " token " << who[i].second;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dense, DecoderArch, ::testing::Values("llama", "qwen2", "qwen3"));
+
+TEST(Decoder, RejectsBadBatchesAndMetadata) {
+  Runner r(write_tiny_model("llama", "tiny_bad.gguf"));
+  KvCache cache(r.model->kv_shapes(), 8);
+  std::vector<float> out(size_t(r.V()));
+  Batch b;
+  b.add(int32_t(r.V()), 0, 0, true);
+  EXPECT_THROW(r.model->forward(r.ctx(), b, cache, out.data()), Error);
+  b.clear();
+  b.add(1, 8, 0, true);  // position outside the context
+  EXPECT_THROW(r.model->forward(r.ctx(), b, cache, out.data()), Error);
+}
+
+TEST(Decoder, MissingTensorIsNamed) {
+  GgufWriter w;
+  w.set_string("general.architecture", "llama");
+  w.set_u32("llama.embedding_length", 8);
+  w.set_u32("llama.block_count", 1);
+  w.set_u32("llama.attention.head_count", 2);
+  w.set_u32("llama.feed_forward_length", 8);
+  std::mt19937 rng(1);
+  w.add_tensor("token_embd.weight", GgmlType::F32, {8, 4}, random_f32(rng, 32, 1.0f));
+  w.add_tensor("output_norm.weight", GgmlType::F32, {8}, ones_f32(8));
+  const std::string path = test_tmp_path("missing_tensor.gguf");
+  w.write(path);
+  auto f = GgufFile::open(path);
+  try {
+    load_model(*f);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("blk.0.attn_norm.weight"));
+  }
+}
+
+TEST(Decoder, UnknownArchitectureListsSupported) {
+  GgufWriter w;
+  w.set_string("general.architecture", "mamba9");
+  const std::string path = test_tmp_path("arch.gguf");
+  w.write(path);
+  auto f = GgufFile::open(path);
+  try {
+    load_model(*f);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("unsupported architecture 'mamba9'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("qwen3"));
+  }
+}
+
+}  // namespace
+}  // namespace frugal

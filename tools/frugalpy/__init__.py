@@ -1,0 +1,1 @@
+"""Python side of frugal: GGUF I/O, numpy quantization oracles, PyTorch reference models."""

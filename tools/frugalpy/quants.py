@@ -1,0 +1,276 @@
+"""numpy oracle for the ggml tensor formats, written from the GGUF/ggml block specification.
+
+dequantize(raw_bytes, ggml_type, ne) -> float32 array shaped reversed(ne)
+quantize(array_f32, ggml_type) -> bytes (rows along the last numpy axis, i.e. GGUF ne[0])
+
+Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K. Block layouts
+(little-endian, fp16 scales):
+  Q4_0 [d][qs 16]            x = d * (q - 8); qs[j] low nibble = element j, high = j + 16
+  Q4_1 [d][m][qs 16]         x = d * q + m
+  Q5_0 [d][qh u32][qs 16]    q |= bit j of qh << 4 for element j; x = d * (q - 16)
+  Q5_1 [d][m][qh u32][qs 16] x = d * q + m
+  Q8_0 [d][qs int8 32]       x = d * q
+  Q4_K [d][dmin][scales 12][qs 128]          8 sub-blocks of 32 with 6-bit scale/min:
+        x = d * sc_j * q - dmin * m_j; qs[32c + l] low nibble = element 64c + l, high = 64c + 32 + l
+  Q5_K [d][dmin][scales 12][qh 32][qs 128]   bit j of qh[l] is bit 4 of element 32j + l
+  Q6_K [ql 128][qh 64][scales int8 16][d]    16 sub-blocks of 16: x = d * sc_i * (q - 32)
+Dequantization evaluates in float32 in the same order as the reference C++ (bit-exact).
+"""
+import numpy as np
+
+from .gguf_io import BF16, BLOCK, F16, F32, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0
+
+f32 = np.float32
+
+
+def _half(a):
+    """(nb, 2) uint8 -> (nb, 1) float32 from little-endian fp16."""
+    return np.ascontiguousarray(a).view("<f2").astype(f32)
+
+
+def _nibbles32(qs):
+    """(nb, 16) packed -> (nb, 32) codes, low nibbles first."""
+    return np.concatenate([qs & 0xF, qs >> 4], axis=1).astype(np.int32)
+
+
+def _bits32(qh):
+    """(nb, 4) bytes as little-endian u32 -> (nb, 32) bits."""
+    u = np.ascontiguousarray(qh).view("<u4").astype(np.uint32)
+    return ((u >> np.arange(32, dtype=np.uint32)) & 1).astype(np.int32)
+
+
+def _k_scales(s):
+    """(nb, 12) packed 6-bit scales/mins -> (sc, m), each (nb, 8) int32."""
+    s = s.astype(np.int32)
+    sc = np.empty((s.shape[0], 8), np.int32)
+    m = np.empty_like(sc)
+    sc[:, :4] = s[:, 0:4] & 63
+    m[:, :4] = s[:, 4:8] & 63
+    sc[:, 4:] = (s[:, 8:12] & 0xF) | ((s[:, 0:4] >> 6) << 4)
+    m[:, 4:] = (s[:, 8:12] >> 4) | ((s[:, 4:8] >> 6) << 4)
+    return sc, m
+
+
+def _k_nibbles(qs):
+    """(nb, 128) -> (nb, 8, 32) codes in element order (sub-block 2c low, 2c+1 high nibbles of chunk c)."""
+    q = qs.reshape(-1, 4, 1, 32)
+    return np.concatenate([q & 0xF, q >> 4], axis=2).reshape(-1, 8, 32).astype(np.int32)
+
+
+def _deq_q4_0(a):
+    return _half(a[:, 0:2]) * (_nibbles32(a[:, 2:18]) - 8).astype(f32)
+
+
+def _deq_q4_1(a):
+    return _half(a[:, 0:2]) * _nibbles32(a[:, 4:20]).astype(f32) + _half(a[:, 2:4])
+
+
+def _deq_q5_0(a):
+    q = _nibbles32(a[:, 6:22]) | (_bits32(a[:, 2:6]) << 4)
+    return _half(a[:, 0:2]) * (q - 16).astype(f32)
+
+
+def _deq_q5_1(a):
+    q = _nibbles32(a[:, 8:24]) | (_bits32(a[:, 4:8]) << 4)
+    return _half(a[:, 0:2]) * q.astype(f32) + _half(a[:, 2:4])
+
+
+def _deq_q8_0(a):
+    return _half(a[:, 0:2]) * np.ascontiguousarray(a[:, 2:34]).view(np.int8).astype(f32)
+
+
+def _deq_k(a, q):
+    """Shared Q4_K / Q5_K tail: q (nb, 8, 32) codes."""
+    d, dmin = _half(a[:, 0:2])[:, :, None], _half(a[:, 2:4])[:, :, None]
+    sc, m = _k_scales(a[:, 4:16])
+    out = (d * sc[:, :, None].astype(f32)) * q.astype(f32) - dmin * m[:, :, None].astype(f32)
+    return out.reshape(-1, 256)
+
+
+def _deq_q4_k(a):
+    return _deq_k(a, _k_nibbles(a[:, 16:144]))
+
+
+def _deq_q5_k(a):
+    qh = a[:, 16:48].astype(np.int32)
+    high = (qh[:, None, :] >> np.arange(8)[None, :, None]) & 1  # (nb, 8, 32): bit j -> sub-block j
+    return _deq_k(a, _k_nibbles(a[:, 48:176]) | (high << 4))
+
+
+def _deq_q6_k(a):
+    ql = a[:, 0:128].reshape(-1, 2, 64).astype(np.int32)
+    qh = a[:, 128:192].reshape(-1, 2, 32).astype(np.int32)
+    lo = [ql[:, :, 0:32] & 0xF, ql[:, :, 32:64] & 0xF, ql[:, :, 0:32] >> 4, ql[:, :, 32:64] >> 4]
+    q = np.stack([lo[k] | (((qh >> (2 * k)) & 3) << 4) for k in range(4)], axis=2)  # (nb, 2, 4, 32)
+    q = q.reshape(-1, 16, 16) - 32
+    sc = np.ascontiguousarray(a[:, 192:208]).view(np.int8).astype(f32)[:, :, None]
+    d = _half(a[:, 208:210])[:, :, None]
+    return ((d * sc) * q.astype(f32)).reshape(-1, 256)
+
+
+_DEQUANT = {Q4_0: _deq_q4_0, Q4_1: _deq_q4_1, Q5_0: _deq_q5_0, Q5_1: _deq_q5_1, Q8_0: _deq_q8_0,
+            Q4_K: _deq_q4_k, Q5_K: _deq_q5_k, Q6_K: _deq_q6_k}
+
+
+def dequantize(raw, ggml_type, ne):
+    """Raw tensor bytes -> float32 numpy array of shape reversed(ne)."""
+    ne = [int(x) for x in ne]
+    n = int(np.prod(ne))
+    shape = tuple(reversed(ne))
+    if ggml_type == F32:
+        return np.frombuffer(raw, "<f4", count=n).astype(f32).reshape(shape)
+    if ggml_type == F16:
+        return np.frombuffer(raw, "<f2", count=n).astype(f32).reshape(shape)
+    if ggml_type == BF16:
+        u = np.frombuffer(raw, "<u2", count=n).astype(np.uint32) << 16
+        return u.view(f32).reshape(shape)
+    if ggml_type not in _DEQUANT:
+        raise ValueError(f"no numpy dequantizer for ggml type {ggml_type}")
+    blk, bb = BLOCK[ggml_type]
+    if ne[0] % blk:
+        raise ValueError(f"ne[0]={ne[0]} is not a multiple of the block size {blk}")
+    a = np.frombuffer(raw, np.uint8, count=n // blk * bb).reshape(-1, bb)
+    return _DEQUANT[ggml_type](a).astype(f32).reshape(shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quantization: straightforward round-to-nearest per block (not bit-identical to frugal's C++).
+
+def _to_half(v):
+    return np.asarray(v, f32).astype("<f2")
+
+
+def _hbytes(h):
+    """(nb,) or (nb, 1) fp16 -> (nb, 2) uint8."""
+    return np.ascontiguousarray(h.reshape(-1)).view(np.uint8).reshape(-1, 2)
+
+
+def _pack_nibbles32(q):
+    return (q[:, :16] | (q[:, 16:] << 4)).astype(np.uint8)
+
+
+def _pack_bits32(bits):
+    u = (bits.astype(np.uint32) << np.arange(32, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
+    return u.astype("<u4").view(np.uint8).reshape(-1, 4)
+
+
+def _signed_absmax(x):
+    idx = np.abs(x).argmax(axis=1)
+    return x[np.arange(x.shape[0]), idx][:, None]
+
+
+def _safe_inv(d):
+    d = d.astype(f32)
+    return np.where(d != 0, 1.0 / np.where(d != 0, d, 1), 0).astype(f32)
+
+
+def _q_sym(x, zero):
+    """Q4_0 / Q5_0: d = signed absmax / -zero, q = round(x / d) + zero."""
+    dh = _to_half(_signed_absmax(x) / -zero)
+    q = np.clip(np.round(x * _safe_inv(dh)) + zero, 0, 2 * zero - 1).astype(np.int32)
+    return dh, q
+
+
+def _q_affine(x, levels):
+    mn, mx = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
+    dh, mh = _to_half((mx - mn) / (levels - 1)), _to_half(mn)
+    q = np.clip(np.round((x - mh.astype(f32)) * _safe_inv(dh)), 0, levels - 1).astype(np.int32)
+    return dh, mh, q
+
+
+def _quant_q4_0(x):
+    dh, q = _q_sym(x, 8)
+    return np.concatenate([_hbytes(dh), _pack_nibbles32(q)], axis=1)
+
+
+def _quant_q5_0(x):
+    dh, q = _q_sym(x, 16)
+    return np.concatenate([_hbytes(dh), _pack_bits32(q >> 4), _pack_nibbles32(q & 0xF)], axis=1)
+
+
+def _quant_q4_1(x):
+    dh, mh, q = _q_affine(x, 16)
+    return np.concatenate([_hbytes(dh), _hbytes(mh), _pack_nibbles32(q)], axis=1)
+
+
+def _quant_q5_1(x):
+    dh, mh, q = _q_affine(x, 32)
+    return np.concatenate([_hbytes(dh), _hbytes(mh), _pack_bits32(q >> 4), _pack_nibbles32(q & 0xF)], axis=1)
+
+
+def _quant_q8_0(x):
+    dh = _to_half(np.abs(x).max(axis=1, keepdims=True) / 127)
+    q = np.clip(np.round(x * _safe_inv(dh)), -127, 127).astype(np.int8)
+    return np.concatenate([_hbytes(dh), q.view(np.uint8)], axis=1)
+
+
+def _quant_k(x, levels):
+    """Q4_K / Q5_K: x (nb, 256) -> (d, dmin, packed scales (nb, 12), codes (nb, 8, 32))."""
+    s = x.reshape(-1, 8, 32)
+    lo = np.minimum(s.min(axis=2), 0)                      # offsets are stored as positive mins
+    scale = (s.max(axis=2) - lo) / (levels - 1)
+    dh, mh = _to_half(scale.max(axis=1) / 63), _to_half(-lo.min(axis=1) / 63)
+    sc = np.clip(np.round(scale * _safe_inv(dh)[:, None]), 0, 63).astype(np.int32)
+    m = np.clip(np.round(-lo * _safe_inv(mh)[:, None]), 0, 63).astype(np.int32)
+    step = dh.astype(f32)[:, None] * sc.astype(f32)
+    off = mh.astype(f32)[:, None] * m.astype(f32)
+    q = np.clip(np.round((s + off[:, :, None]) * _safe_inv(step)[:, :, None]), 0, levels - 1).astype(np.int32)
+    packed = np.empty((x.shape[0], 12), np.uint8)
+    packed[:, 0:4] = (sc[:, :4] | ((sc[:, 4:] >> 4) << 6)).astype(np.uint8)
+    packed[:, 4:8] = (m[:, :4] | ((m[:, 4:] >> 4) << 6)).astype(np.uint8)
+    packed[:, 8:12] = ((sc[:, 4:] & 0xF) | ((m[:, 4:] & 0xF) << 4)).astype(np.uint8)
+    return dh, mh, packed, q
+
+
+def _pack_k_nibbles(q):
+    q = q.reshape(-1, 4, 2, 32)
+    return ((q[:, :, 0, :] & 0xF) | ((q[:, :, 1, :] & 0xF) << 4)).reshape(-1, 128).astype(np.uint8)
+
+
+def _quant_q4_k(x):
+    dh, mh, packed, q = _quant_k(x, 16)
+    return np.concatenate([_hbytes(dh), _hbytes(mh), packed, _pack_k_nibbles(q)], axis=1)
+
+
+def _quant_q5_k(x):
+    dh, mh, packed, q = _quant_k(x, 32)
+    qh = ((q >> 4) << np.arange(8)[None, :, None]).sum(axis=1).astype(np.uint8)  # (nb, 32)
+    return np.concatenate([_hbytes(dh), _hbytes(mh), packed, qh, _pack_k_nibbles(q)], axis=1)
+
+
+def _quant_q6_k(x):
+    s = x.reshape(-1, 16, 16)
+    scale = _signed_absmax(s.reshape(-1, 16)).reshape(-1, 16) / -32
+    dh = _to_half(np.abs(scale).max(axis=1) / 127)
+    sc = np.clip(np.round(scale * _safe_inv(dh)[:, None]), -128, 127).astype(np.int32)
+    step = dh.astype(f32)[:, None] * sc.astype(f32)
+    q = np.clip(np.round(s * _safe_inv(step)[:, :, None]) + 32, 0, 63).astype(np.int32)
+    q = q.reshape(-1, 2, 4, 32)                                   # (half, quarter, l)
+    ql = np.concatenate([(q[:, :, 0] & 0xF) | ((q[:, :, 2] & 0xF) << 4),
+                         (q[:, :, 1] & 0xF) | ((q[:, :, 3] & 0xF) << 4)], axis=2).reshape(-1, 128)
+    qh = sum((q[:, :, k] >> 4) << (2 * k) for k in range(4)).reshape(-1, 64)
+    return np.concatenate([ql.astype(np.uint8), qh.astype(np.uint8), sc.astype(np.int8).view(np.uint8),
+                           _hbytes(dh)], axis=1)
+
+
+_QUANT = {Q4_0: _quant_q4_0, Q4_1: _quant_q4_1, Q5_0: _quant_q5_0, Q5_1: _quant_q5_1, Q8_0: _quant_q8_0,
+          Q4_K: _quant_q4_k, Q5_K: _quant_q5_k, Q6_K: _quant_q6_k}
+
+
+def quantize(arr, ggml_type):
+    """float array (last axis = GGUF ne[0], a multiple of the block size) -> raw tensor bytes."""
+    x = np.ascontiguousarray(arr, dtype=f32)
+    if ggml_type == F32:
+        return x.astype("<f4").tobytes()
+    if ggml_type == F16:
+        return x.astype("<f2").tobytes()
+    if ggml_type == BF16:
+        u = x.view(np.uint32).astype(np.uint64)
+        return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2").tobytes()
+    if ggml_type not in _QUANT:
+        raise ValueError(f"no numpy quantizer for ggml type {ggml_type}")
+    blk, _ = BLOCK[ggml_type]
+    if x.shape[-1] % blk:
+        raise ValueError(f"last dimension {x.shape[-1]} is not a multiple of the block size {blk}")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _QUANT[ggml_type](x.reshape(-1, blk)).astype(np.uint8).tobytes()
