@@ -11,6 +11,7 @@
 #include "io/gguf_writer.h"
 #include "models/model.h"
 #include "test_util.h"
+#include "tiny_models.h"
 
 namespace frugal {
 namespace {
@@ -31,45 +32,22 @@ std::vector<uint8_t> ones_f32(size_t n) {
   return b;
 }
 
-// A tiny random model of the given architecture (llama / qwen2 / qwen3).
-std::string write_tiny_model(const std::string& arch, const std::string& name) {
-  const int64_t E = 32, H = 4, KV = 2, HD = 8, F = 48, V = 40, L = 2;
-  std::mt19937 rng(1234);
-  GgufWriter w;
-  w.set_string("general.architecture", arch);
-  w.set_u32(arch + ".embedding_length", E);
-  w.set_u32(arch + ".block_count", L);
-  w.set_u32(arch + ".feed_forward_length", F);
-  w.set_u32(arch + ".attention.head_count", H);
-  w.set_u32(arch + ".attention.head_count_kv", KV);
-  w.set_u32(arch + ".context_length", 128);
-  w.set_f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
-  w.set_f32(arch + ".rope.freq_base", 10000.0f);
-  w.add_tensor("token_embd.weight", GgmlType::F32, {E, V}, random_f32(rng, E * V, 1.0f));
-  w.add_tensor("output_norm.weight", GgmlType::F32, {E}, ones_f32(E));
-  w.add_tensor("output.weight", GgmlType::F32, {E, V}, random_f32(rng, E * V, 0.2f));
-  for (int64_t l = 0; l < L; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    w.add_tensor(p + "attn_norm.weight", GgmlType::F32, {E}, ones_f32(E));
-    w.add_tensor(p + "ffn_norm.weight", GgmlType::F32, {E}, ones_f32(E));
-    w.add_tensor(p + "attn_q.weight", GgmlType::F32, {E, H * HD}, random_f32(rng, E * H * HD, 0.3f));
-    w.add_tensor(p + "attn_k.weight", GgmlType::F32, {E, KV * HD}, random_f32(rng, E * KV * HD, 0.3f));
-    w.add_tensor(p + "attn_v.weight", GgmlType::F32, {E, KV * HD}, random_f32(rng, E * KV * HD, 0.3f));
-    w.add_tensor(p + "attn_output.weight", GgmlType::F32, {H * HD, E}, random_f32(rng, E * H * HD, 0.3f));
-    w.add_tensor(p + "ffn_gate.weight", GgmlType::F32, {E, F}, random_f32(rng, E * F, 0.3f));
-    w.add_tensor(p + "ffn_up.weight", GgmlType::F32, {E, F}, random_f32(rng, E * F, 0.3f));
-    w.add_tensor(p + "ffn_down.weight", GgmlType::F32, {F, E}, random_f32(rng, E * F, 0.3f));
-    if (arch == "qwen2")
-      for (auto [n, d] : {std::pair{"attn_q", H * HD}, {"attn_k", KV * HD}, {"attn_v", KV * HD}})
-        w.add_tensor(p + n + ".bias", GgmlType::F32, {d}, random_f32(rng, size_t(d), 0.1f));
-    if (arch == "qwen3") {
-      w.add_tensor(p + "attn_q_norm.weight", GgmlType::F32, {HD}, random_f32(rng, HD, 1.0f));
-      w.add_tensor(p + "attn_k_norm.weight", GgmlType::F32, {HD}, random_f32(rng, HD, 1.0f));
-    }
+TinySpec spec_for(const std::string& name) {
+  TinySpec s;
+  s.arch = name;
+  if (name == "deepseek2_v3") {
+    s.arch = "deepseek2";
+    s.q_lora = true;
+    s.sigmoid = true;
+    s.n_expert = 8;
+    s.n_group = 4;
+    s.n_group_used = 2;
   }
-  const std::string path = test_tmp_path(name);
-  w.write(path);
-  return path;
+  return s;
+}
+
+std::string write_tiny_model(const std::string& name, const std::string& file) {
+  return TinyModelWriter(spec_for(name)).write(file);
 }
 
 struct Runner {
@@ -134,7 +112,9 @@ TEST_P(DecoderArch, MultiSequenceBatchEqualsSeparateRuns) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dense, DecoderArch, ::testing::Values("llama", "qwen2", "qwen3"));
+INSTANTIATE_TEST_SUITE_P(AllArchitectures, DecoderArch,
+                         ::testing::Values("llama", "qwen2", "qwen3", "qwen3moe", "qwen2moe", "olmoe", "mixtral",
+                                           "deepseek2", "deepseek2_v3"));
 
 TEST(Decoder, RejectsBadBatchesAndMetadata) {
   Runner r(write_tiny_model("llama", "tiny_bad.gguf"));
