@@ -16,6 +16,7 @@ void register_logits(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_template(CLI::App& app);
+void register_bench(CLI::App& app);
 
 }  // namespace frugal::cli
 

@@ -1,0 +1,125 @@
+// `frugal bench`: prompt and generation throughput per model and thread count, with the
+// generation figure's fraction of the memory-bandwidth roofline measured in the same run.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "apps/commands.h"
+#include "apps/common.h"
+#include "base/error.h"
+#include "runtime/bench.h"
+
+namespace frugal::cli {
+
+namespace {
+struct BenchArgs {
+  std::vector<std::string> models;
+  std::vector<int> threads;
+  std::string isa = "auto";
+  int64_t n_prompt = 512;
+  int64_t n_gen = 128;
+  int32_t batch = 512;
+  int reps = 3;
+  bool json = false;
+  uint64_t bandwidth_bytes = uint64_t(1) << 30;
+};
+
+struct Row {
+  std::string model, test;
+  int threads;
+  std::vector<double> tps;
+  double roofline_tps = 0;  // generation only
+};
+
+void print_table(const std::vector<Row>& rows, double bw, uint64_t rss) {
+  std::printf("| %-28s | %7s | %-7s | %16s | %9s |\n", "model", "threads", "test", "t/s (median)", "roofline");
+  std::printf("|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
+              std::string(9, '-').c_str(), std::string(18, '-').c_str(), std::string(11, '-').c_str());
+  for (const auto& r : rows) {
+    const double m = median(r.tps);
+    std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * m / r.roofline_tps) : "";
+    std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s |\n", r.model.c_str(), r.threads, r.test.c_str(), m,
+                stddev(r.tps), roof.c_str());
+  }
+  std::printf("\nmeasured read bandwidth: %.1f GB/s; peak RSS %.2f GiB\n", bw / 1e9, double(rss) / double(1 << 30));
+}
+
+void bench(const BenchArgs& a) {
+  std::vector<Row> rows;
+  nlohmann::json out = nlohmann::json::array();
+  double last_bw = 0;
+  for (const auto& path : a.models.empty() ? std::vector<std::string>{default_model_path()} : a.models) {
+    for (int t : a.threads.empty() ? std::vector<int>{0} : a.threads) {
+      EngineOptions eo;
+      eo.model_path = path;
+      eo.n_threads = t;
+      eo.isa = kernels::isa_from_name(a.isa);
+      eo.load_tokenizer = false;
+      Engine engine(eo);
+      const auto& info = engine.model().info();
+      const int nt = engine.pool().size();
+      const double bw = measure_read_bandwidth(engine.pool(), a.bandwidth_bytes);
+      last_bw = bw;
+      const std::string name = path.substr(path.find_last_of('/') + 1);
+      Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0};
+      Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, bw / double(info.active_bytes_per_token)};
+      bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
+      for (int r = 0; r < a.reps; ++r) {
+        if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
+        if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, a.n_gen, uint64_t(r)).tps());
+      }
+      for (Row* r : {&pp, &tg}) {
+        if (r->tps.empty()) continue;
+        rows.push_back(*r);
+        out.push_back({{"model", path}, {"arch", info.arch}, {"threads", nt}, {"test", r->test},
+                       {"isa", kernels::isa_name(engine.kernels().isa())},
+                       {"tokens_per_second_median", median(r->tps)}, {"tokens_per_second_stddev", stddev(r->tps)},
+                       {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9},
+                       {"active_weight_bytes_per_token", info.active_bytes_per_token},
+                       {"roofline_tokens_per_second", r->roofline_tps},
+                       {"roofline_fraction", r->roofline_tps > 0 ? median(r->tps) / r->roofline_tps : 0.0},
+                       {"model_bytes", info.weight_bytes}, {"peak_rss_bytes", peak_rss_bytes()}});
+      }
+    }
+  }
+  if (a.json) {
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    print_table(rows, last_bw, peak_rss_bytes());
+  }
+}
+
+std::vector<int> parse_list(const std::string& s) {
+  std::vector<int> v;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      v.push_back(std::stoi(item));
+    } catch (const std::exception&) {
+      fail("-t: '{}' is not a thread count", item);
+    }
+  }
+  return v;
+}
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  auto threads = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation throughput (like llama-bench)");
+  cmd->add_option("-m,--model", a->models, "GGUF model(s); repeat for several (default: the built-in model)");
+  cmd->add_option("-t,--threads", *threads, "thread counts, comma-separated (default: one per core)");
+  cmd->add_option("-p,--n-prompt", a->n_prompt, "prompt tokens (0: skip)");
+  cmd->add_option("-n,--n-gen", a->n_gen, "generated tokens (0: skip)");
+  cmd->add_option("-b,--batch-size", a->batch, "prompt tokens per forward pass")->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
+  cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
+  cmd->add_flag("--json", a->json, "print JSON instead of a table");
+  cmd->callback([a, threads] {
+    if (!threads->empty()) a->threads = parse_list(*threads);
+    bench(*a);
+  });
+}
+
+}  // namespace frugal::cli

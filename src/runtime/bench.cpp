@@ -1,0 +1,103 @@
+// Throughput measurement.
+#include "runtime/bench.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include "base/timer.h"
+
+namespace frugal {
+
+namespace {
+std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (auto& x : t) x = int32_t(rng() % uint64_t(n_vocab));
+  return t;
+}
+}  // namespace
+
+BenchSample bench_prompt(Engine& engine, int64_t n_prompt, int32_t batch_size, uint64_t seed) {
+  const auto tokens = random_tokens(n_prompt, engine.model().info().n_vocab, seed);
+  auto cache = engine.new_cache(n_prompt + 1);
+  std::vector<float> logits(static_cast<size_t>(engine.model().info().n_vocab));
+  Timer t;
+  Batch b;
+  for (int64_t begin = 0; begin < n_prompt; begin += batch_size) {
+    const int64_t end = std::min<int64_t>(n_prompt, begin + batch_size);
+    b.clear();
+    for (int64_t i = begin; i < end; ++i) b.add(tokens[size_t(i)], int32_t(i), 0, i + 1 == end);
+    engine.model().forward(engine.context(), b, *cache, logits.data());
+  }
+  return {t.seconds(), n_prompt};
+}
+
+BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed) {
+  const auto tokens = random_tokens(n_gen, engine.model().info().n_vocab, seed);
+  auto cache = engine.new_cache(n_gen + 1);
+  std::vector<float> logits(static_cast<size_t>(engine.model().info().n_vocab));
+  Timer t;
+  Batch b;
+  for (int64_t i = 0; i < n_gen; ++i) {
+    b.clear();
+    b.add(tokens[size_t(i)], int32_t(i), 0, true);
+    engine.model().forward(engine.context(), b, *cache, logits.data());
+  }
+  return {t.seconds(), n_gen};
+}
+
+double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes, int reps) {
+  const size_t n = size_t(bytes / sizeof(uint64_t));
+  std::unique_ptr<uint64_t[]> buf(new uint64_t[n]);
+  pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int) {  // first touch on the reading thread
+    for (int64_t i = b; i < e; ++i) buf[size_t(i)] = uint64_t(i) * 0x9E3779B97F4A7C15ull;
+  });
+  std::vector<uint64_t> sink(size_t(pool.size()) * 8, 0);
+  std::vector<double> rates;
+  for (int r = 0; r < reps; ++r) {
+    Timer t;
+    pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int tid) {
+      uint64_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // independent lanes: the compiler vectorises the loads
+      int64_t i = b;
+      for (; i + 8 <= e; i += 8)
+        for (int k = 0; k < 8; ++k) acc[k] ^= buf[size_t(i + k)];
+      for (; i < e; ++i) acc[0] ^= buf[size_t(i)];
+      for (int k = 0; k < 8; ++k) sink[size_t(tid) * 8 + size_t(k)] ^= acc[k];
+    });
+    rates.push_back(double(bytes) / t.seconds());
+  }
+  volatile uint64_t keep = 0;
+  for (auto s : sink) keep = keep ^ s;
+  (void)keep;
+  return median(rates);
+}
+
+uint64_t peak_rss_bytes() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return uint64_t(ru.ru_maxrss) * 1024;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+double stddev(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= double(v.size());
+  double s = 0;
+  for (double x : v) s += (x - mean) * (x - mean);
+  return std::sqrt(s / double(v.size() - 1));
+}
+
+}  // namespace frugal
