@@ -6,7 +6,7 @@ merges, scores, special ids, add_bos/add_eos, chat_template). Differences from l
 types follow the Hugging Face `special` flag exactly (no "looks special" heuristic), and SentencePiece
 vocabularies from tokenizer.json also carry their merges (frugal then merges by rank, as HF does).
 
-usage: tokenizer_to_gguf.py tokenizer.json [--config tokenizer_config.json] [--pre NAME] -o out.gguf
+usage: tokenizer_to_gguf.py tokenizer.json [--config tokenizer_config.json] [--pre NAME] [--spm-scores-only] -o out.gguf
 """
 import argparse
 import json
@@ -80,7 +80,7 @@ def template_flags(post):
     return (bool(single) and "SpecialToken" in single[0], bool(single) and "SpecialToken" in single[-1])
 
 
-def build(tj, cfg, pre_name):
+def build(tj, cfg, pre_name, scores_only=False):
     model = tj["model"]
     if model.get("type", "BPE") != "BPE":
         raise SystemExit(f"unsupported model type {model.get('type')}")
@@ -111,7 +111,8 @@ def build(tj, cfg, pre_name):
     w.add("tokenizer.ggml.pre", pre_name or (detect_pre(tj) if kind == "gpt2" else "default"))
     w.add("tokenizer.ggml.tokens", tokens, elem_type=STRING)
     w.add("tokenizer.ggml.token_type", types, elem_type=I32)
-    w.add("tokenizer.ggml.merges", merges, elem_type=STRING)
+    if kind == "gpt2" or not scores_only:  # --spm-scores-only: like llama.cpp, SentencePiece by scores alone
+        w.add("tokenizer.ggml.merges", merges, elem_type=STRING)
     if kind == "llama":
         w.add("tokenizer.ggml.scores", spm_scores(tokens, types, merges), elem_type=VF32)
         norm = json.dumps(tj.get("normalizer")) + json.dumps(tj.get("pre_tokenizer"))
@@ -157,6 +158,8 @@ def main():
     ap.add_argument("tokenizer_json")
     ap.add_argument("--config", help="tokenizer_config.json (default: next to tokenizer.json)")
     ap.add_argument("--pre", help="tokenizer.ggml.pre value (default: detected)")
+    ap.add_argument("--spm-scores-only", action="store_true",
+                    help="SentencePiece vocab: write scores but no merges (frugal then merges by score)")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
     with open(args.tokenizer_json, encoding="utf-8") as f:
@@ -166,7 +169,7 @@ def main():
     if os.path.exists(cfg_path):
         with open(cfg_path, encoding="utf-8") as f:
             cfg = json.load(f)
-    build(tj, cfg, args.pre).write(args.output)
+    build(tj, cfg, args.pre, args.spm_scores_only).write(args.output)
     return 0
 
 

@@ -30,7 +30,7 @@ struct TemplateOptions {
 };
 
 struct RenderLimits {
-  uint64_t max_steps = 20'000'000;          // node evaluations, plus work proportional to data copied
+  uint64_t max_steps = 5'000'000;           // node evaluations, plus work proportional to data handled
   uint64_t max_loop_iterations = 1'000'000;  // all loops together
   uint32_t max_call_depth = 64;              // nested macro / caller calls
   uint32_t max_eval_depth = 2000;            // nested evaluation frames (bounds the C++ stack)

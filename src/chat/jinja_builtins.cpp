@@ -176,7 +176,7 @@ std::string py_format(Interp& in, std::string_view fmt, const CallArgs& args) {
       }
       FRUGAL_CHECK(v != nullptr, "format argument '{}' not given", field);
     }
-    append_str(out, *v);
+    append_str(out, *v, in.limits().max_string_bytes);
     in.check_string(out.size());
     i = close;
   }

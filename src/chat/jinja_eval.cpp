@@ -78,8 +78,8 @@ Value Interp::eval_binary(const Expr& e, const ScopePtr& scope) {
   const Value a = eval(*e.args[0], scope);
   const Value b = eval(*e.args[1], scope);
   if (e.op == Op::Concat) {
-    std::string s = to_str(a);
-    append_str(s, b);
+    std::string s = str(a);
+    append_str(s, b, opt_.limits.max_string_bytes);
     return make_string(*this, std::move(s));
   }
   return binary_op(*this, e.op, a, b);
@@ -89,6 +89,8 @@ Value Interp::eval_compare(const Expr& e, const ScopePtr& scope) {
   Value left = eval(*e.args[0], scope);
   for (size_t k = 0; k < e.ops.size(); ++k) {
     Value right = eval(*e.args[k + 1], scope);
+    charge_for(left);  // deep == and < walk their operands
+    charge_for(right);
     bool ok = false;
     switch (e.ops[k]) {
       case Op::Eq: ok = equals(left, right); break;
@@ -160,6 +162,7 @@ Value Interp::eval_filter(const Expr& e, const ScopePtr& scope, const Value* ope
 Value Interp::apply_filter(std::string_view name, const Value& v, CallArgs& args) {
   const FilterFn f = find_filter(name);
   FRUGAL_CHECK(f != nullptr, "no filter named '{}'", name);
+  charge_for(v);
   return f(*this, v, args);
 }
 
@@ -216,12 +219,15 @@ Value Interp::getitem(const Value& obj, const Value& key) {
       const int64_t i = k < 0 ? k + n : k;
       return (i >= 0 && i < n) ? Value::string(std::string(1, s[static_cast<size_t>(i)])) : Value();
     }
-    const auto off = text::cp_offsets(s);
-    const auto n = static_cast<int64_t>(off.size() - 1);
+    charge_for(obj);
+    const auto n = static_cast<int64_t>(text::cp_count(s));
     const int64_t i = k < 0 ? k + n : k;
     if (i < 0 || i >= n) return Value();
-    const auto u = static_cast<size_t>(i);
-    return Value::string(s.substr(off[u], off[u + 1] - off[u]));
+    const size_t from = text::cp_to_byte(s, static_cast<size_t>(i));
+    if (from >= s.size()) return Value();
+    size_t to = from;
+    text::next_cp(s, to);
+    return Value::string(s.substr(from, to - from));
   }
   return Value();
 }
@@ -237,6 +243,7 @@ std::vector<Value> Interp::iterate(const Value& v) {
       return out;
     case Kind::String: {
       const std::string& s = v.str();
+      check_list(text::cp_count(s));
       step(s.size() / 8);
       for (size_t i = 0; i < s.size();) {
         const size_t start = i;

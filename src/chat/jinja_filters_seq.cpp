@@ -34,13 +34,13 @@ Value f_last(Interp& in, const Value& v, CallArgs& a) {
 
 Value f_join(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "join", {"d", "attribute"});
-  const std::string sep = g.given(0) ? to_str(g[0]) : "";
+  const std::string sep = g.given(0) ? in.str(g[0]) : "";
   std::string out;
   bool first = true;
   for (const Value& item : in.iterate(v)) {
     if (!first) out += sep;
     first = false;
-    append_str(out, g.given(1) ? get_path(in, item, g[1]) : item);
+    append_str(out, g.given(1) ? get_path(in, item, g[1]) : item, in.limits().max_string_bytes);
     in.check_string(out.size());
   }
   return make_string(in, std::move(out));
@@ -64,9 +64,14 @@ Value f_items(Interp& in, const Value& v, CallArgs& a) {
 Value f_reverse(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "reverse", {});
   if (v.is_string()) {
-    const auto off = text::cp_offsets(v.str());
+    const std::string& s = v.str();
     std::string out;
-    for (size_t k = off.size() - 1; k-- > 0;) out.append(v.str(), off[k], off[k + 1] - off[k]);
+    out.reserve(s.size());
+    for (size_t i = s.size(); i > 0;) {
+      const size_t end = i;
+      text::prev_cp(s, i);
+      out.append(s, i, end - i);
+    }
     return make_string(in, std::move(out));
   }
   std::vector<Value> items = in.iterate(v);

@@ -15,32 +15,32 @@ namespace {
 Value f_trim(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "trim", {"chars"});
   const bool use = g.given(0) && !g[0].is_none();
-  return make_string(in, text::strip(to_str(v), use ? g.str_or(0, "") : "", use, true, true));
+  return make_string(in, text::strip(in.str(v), use ? g.str_or(0, "") : "", use, true, true));
 }
 
 Value f_lower(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "lower", {});
-  return make_string(in, text::lower(to_str(v)));
+  return make_string(in, text::lower(in.str(v)));
 }
 
 Value f_upper(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "upper", {});
-  return make_string(in, text::upper(to_str(v)));
+  return make_string(in, text::upper(in.str(v)));
 }
 
 Value f_capitalize(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "capitalize", {});
-  return make_string(in, text::capitalize(to_str(v)));
+  return make_string(in, text::capitalize(in.str(v)));
 }
 
 Value f_title(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "title", {});
-  return make_string(in, text::title(to_str(v)));
+  return make_string(in, text::title(in.str(v)));
 }
 
 Value f_string(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "string", {});
-  return v.is_string() ? v : make_string(in, to_str(v));
+  return v.is_string() ? v : make_string(in, in.str(v));
 }
 
 Value f_safe(Interp&, const Value& v, CallArgs& a) {
@@ -50,12 +50,12 @@ Value f_safe(Interp&, const Value& v, CallArgs& a) {
 
 Value f_escape(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "escape", {});
-  return make_string(in, html_escape(to_str(v)));
+  return make_string(in, html_escape(in.str(v)));
 }
 
 Value f_replace(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "replace", {"old", "new", "count"});
-  const std::string s = to_str(v), from = g.str_or(0, ""), to = g.str_or(1, "");
+  const std::string s = in.str(v), from = g.str_or(0, ""), to = g.str_or(1, "");
   const int64_t count = g.int_or(2, -1);
   const size_t hits = from.empty() ? text::cp_count(s) + 1 : text::count(s, from);
   const size_t n = count < 0 ? hits : std::min(hits, static_cast<size_t>(count));
@@ -74,8 +74,10 @@ Value f_indent(Interp& in, const Value& v, CallArgs& a) {
     pad.assign(static_cast<size_t>(std::max<int64_t>(w, 0)), ' ');
   }
   const bool first = g.bool_or(1, false), blank = g.bool_or(2, false);
-  const std::vector<std::string> lines = text::splitlines(to_str(v) + "\n", false);
-  in.check_string(to_str(v).size() + lines.size() * pad.size());
+  const std::string s = in.str(v);
+  in.check_list(text::count_lines(s));
+  const std::vector<std::string> lines = text::splitlines(s + "\n", false);
+  in.check_string(s.size() + lines.size() * pad.size());
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (i) out += '\n';
@@ -88,7 +90,7 @@ Value f_indent(Interp& in, const Value& v, CallArgs& a) {
 
 Value f_center(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "center", {"width"});
-  const std::string s = to_str(v);
+  const std::string s = in.str(v);
   const int64_t width = g.int_or(0, 80);
   const auto len = static_cast<int64_t>(text::cp_count(s));
   if (width <= len) return make_string(in, s);
@@ -99,9 +101,9 @@ Value f_center(Interp& in, const Value& v, CallArgs& a) {
                              std::string(static_cast<size_t>(marg - left), ' '));
 }
 
-Value f_wordcount(Interp&, const Value& v, CallArgs& a) {
+Value f_wordcount(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "wordcount", {});
-  const std::string s = to_str(v);
+  const std::string s = in.str(v);
   int64_t n = 0;
   bool in_word = false;
   for (size_t i = 0; i < s.size();) {
@@ -115,7 +117,7 @@ Value f_wordcount(Interp&, const Value& v, CallArgs& a) {
 
 Value f_format(Interp& in, const Value& v, CallArgs& a) {
   // Python's `fmt % args` for the common conversions: %s %d %i %f %r %%.
-  const std::string fmt = to_str(v);
+  const std::string fmt = in.str(v);
   std::string out;
   size_t next = 0;
   for (size_t i = 0; i < fmt.size(); ++i) {
@@ -135,9 +137,9 @@ Value f_format(Interp& in, const Value& v, CallArgs& a) {
       const std::string spec = "%" + fmt.substr(i + 1, j - i - 1);
       char buf[512];
       if (conv == 's') {
-        out += to_str(arg);
+        out += in.str(arg);
       } else if (conv == 'r') {
-        append_repr(out, arg);
+        append_repr(out, arg, in.limits().max_string_bytes);
       } else if (conv == 'd' || conv == 'i') {
         FRUGAL_CHECK(arg.is_number(), "%d format: a number is required, not {}", type_name(arg));
         std::snprintf(buf, sizeof buf, (spec + "lld").c_str(), static_cast<long long>(arg.as_double()));
@@ -159,14 +161,13 @@ Value f_format(Interp& in, const Value& v, CallArgs& a) {
 
 Value f_truncate(Interp& in, const Value& v, CallArgs& a) {
   Args g(a, "truncate", {"length", "killwords", "end", "leeway"});
-  const std::string s = to_str(v);
+  const std::string s = in.str(v);
   const int64_t length = g.int_or(0, 255), leeway = g.int_or(3, 5);
   const std::string end = g.str_or(2, "...");
-  const auto off = text::cp_offsets(s);
-  const auto n = static_cast<int64_t>(off.size() - 1);
+  const auto n = static_cast<int64_t>(text::cp_count(s));
   if (n <= length + leeway) return v.is_string() ? v : make_string(in, s);
   const int64_t keep = std::clamp<int64_t>(length - static_cast<int64_t>(text::cp_count(end)), 0, n);
-  std::string head = s.substr(0, off[static_cast<size_t>(keep)]);
+  std::string head = s.substr(0, text::cp_to_byte(s, static_cast<size_t>(keep)));
   if (!g.bool_or(1, false)) {
     const size_t sp = head.rfind(' ');
     if (sp != std::string::npos) head.resize(sp);
@@ -197,6 +198,7 @@ Value f_tojson(Interp& in, const Value& v, CallArgs& a) {
     opt.item_sep = seps.items()[0].str();
     opt.key_sep = seps.items()[1].str();
   }
+  opt.max_bytes = in.limits().max_string_bytes;
   std::string out;
   append_json(out, v, opt);
   return make_string(in, std::move(out));

@@ -68,7 +68,7 @@ Value g_namespace(Interp& in, CallArgs& a) {
 Value g_dict(Interp& in, CallArgs& a) { return Value::dict(mapping_args(in, a, "dict")); }
 
 Value g_raise(Interp&, CallArgs& a) {
-  const std::string msg = a.pos.empty() ? std::string() : to_str(a.pos[0]);
+  const std::string msg = a.pos.empty() ? std::string() : to_str(a.pos[0], 1 << 20);
   fail("template raised an exception: {}", msg);
 }
 
@@ -124,7 +124,7 @@ Value g_cycler(Interp&, CallArgs& a) {
 
 Value g_joiner(Interp&, CallArgs& a) {
   Args g(a, "joiner", {"sep"});
-  const Value sep = g.given(0) ? Value::string(to_str(g[0])) : Value::string(", ");
+  const Value sep = g.given(0) ? Value::string(to_str(g[0], 1 << 20)) : Value::string(", ");
   auto used = std::make_shared<bool>(false);
   return Value::callable("joiner", [sep, used](Interp&, CallArgs&) {
     if (!*used) {

@@ -9,22 +9,19 @@ namespace frugal::jinja {
 
 const Value* Scope::find(std::string_view name) const {
   for (const Scope* s = this; s; s = s->parent.get()) {
-    for (const auto& kv : s->vars) {
-      if (kv.first == name) return &kv.second;
-    }
+    if (const Value* v = s->index.find(s->vars, name)) return v;
   }
   return nullptr;
 }
 
 void Scope::set(std::string_view name, Value v) {
-  for (auto& kv : vars) {
-    if (kv.first == name) {
-      kv.second = std::move(v);
-      return;
-    }
+  if (Value* slot = index.find(vars, name)) {
+    *slot = std::move(v);
+    return;
   }
   FRUGAL_CHECK(vars.size() < 100000, "too many template variables");
   vars.emplace_back(std::string(name), std::move(v));
+  index.added(vars);
 }
 
 Interp::DepthGuard::DepthGuard(Interp& in) : in_(in) {
@@ -44,6 +41,21 @@ void Interp::check_string(size_t bytes) const {
   if (bytes > opt_.limits.max_string_bytes) {
     fail("template output or string value exceeded {} bytes", opt_.limits.max_string_bytes);
   }
+}
+
+void Interp::charge_for(const Value& v) {
+  switch (v.kind()) {
+    case Kind::String: step(v.str().size() / 16); break;
+    case Kind::List: step(v.items().size() / 8); break;
+    case Kind::Dict: step(v.dict().items.size() / 8); break;
+    default: break;
+  }
+}
+
+std::string Interp::str(const Value& v) {
+  std::string s = to_str(v, opt_.limits.max_string_bytes);
+  step(s.size() / 64);
+  return s;
 }
 
 void Interp::check_list(size_t items) const {
@@ -75,7 +87,7 @@ Flow Interp::exec(const Body& body, const ScopePtr& scope, std::string& out) {
 }
 
 void Interp::append_output(std::string& out, const Value& v) {
-  append_str(out, v);
+  append_str(out, v, opt_.limits.max_string_bytes);
   check_string(out.size());
 }
 

@@ -20,6 +20,7 @@ using ScopePtr = std::shared_ptr<Scope>;
 struct Scope {
   ScopePtr parent;
   std::vector<std::pair<std::string, Value>> vars;
+  KeyIndex index;
   const Value* find(std::string_view name) const;
   void set(std::string_view name, Value v);
 };
@@ -56,6 +57,8 @@ class Interp {
   void step(uint64_t units = 1);
   void check_string(size_t bytes) const;
   void check_list(size_t items) const;
+  std::string str(const Value& v);  // Python str(), size-checked and charged
+  void charge_for(const Value& v);   // steps proportional to a value's size
   const RenderLimits& limits() const { return opt_.limits; }
   const std::optional<std::time_t>& now() const { return opt_.now; }
 

@@ -11,6 +11,18 @@ namespace frugal::jinja {
 void append_json_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
+    // Copy runs that need no escaping in one go.
+    size_t run = i;
+    while (run < s.size()) {
+      const auto c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c == '"' || c == '\\' || (ensure_ascii && c >= 0x7F)) break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.substr(i, run - i));
+      i = run;
+      continue;
+    }
     const size_t start = i;
     const uint32_t cp = text::next_cp(s, i);
     switch (cp) {
@@ -71,6 +83,7 @@ void append_object(std::string& out, const Items& items, const JsonOptions& opt,
     append_json_string(out, order[i]->first, opt.ensure_ascii);
     out += opt.key_sep;
     append_json(out, order[i]->second, opt, level + 1);
+    if (out.size() > opt.max_bytes) fail("template output or string value exceeded {} bytes", opt.max_bytes);
   }
   if (indenting(opt)) newline_indent(out, opt, level);
   out += '}';
@@ -107,6 +120,7 @@ void append_json(std::string& out, const Value& v, const JsonOptions& opt, int l
         if (i) out += opt.item_sep;
         if (indenting(opt)) newline_indent(out, opt, level + 1);
         append_json(out, items[i], opt, level + 1);
+        if (out.size() > opt.max_bytes) fail("template output or string value exceeded {} bytes", opt.max_bytes);
       }
       if (indenting(opt)) newline_indent(out, opt, level);
       out += ']';

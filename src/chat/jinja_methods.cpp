@@ -26,6 +26,7 @@ bool in_set(const std::array<std::string_view, N>& set, std::string_view name) {
 }
 
 Value str_list(Interp& in, const std::vector<std::string>& parts) {
+  in.step(parts.size() * 4);  // one string allocation each
   std::vector<Value> out;
   out.reserve(parts.size());
   for (const auto& p : parts) out.push_back(Value::string(p));
@@ -111,13 +112,16 @@ Value str_method(Interp& in, const std::string& s, std::string_view name, CallAr
   if (name == "split" || name == "rsplit") {
     Args g(a, name, {"sep", "maxsplit"});
     const int64_t maxsplit = g.int_or(1, -1);
-    if (!g.given(0) || g[0].is_none()) return str_list(in, name == "split" ? text::split_ws(s, maxsplit) : text::rsplit_ws(s, maxsplit));
+    const bool ws = !g.given(0) || g[0].is_none();
+    in.check_list(ws ? text::count_words(s) : text::count(s, g.str_or(0, " ")) + 1);
+    if (ws) return str_list(in, name == "split" ? text::split_ws(s, maxsplit) : text::rsplit_ws(s, maxsplit));
     const std::string sep = g.str_or(0, "");
     FRUGAL_CHECK(!sep.empty(), "empty separator");
     return str_list(in, name == "split" ? text::split_sep(s, sep, maxsplit) : text::rsplit_sep(s, sep, maxsplit));
   }
   if (name == "splitlines") {
     Args g(a, name, {"keepends"});
+    in.check_list(text::count_lines(s));
     return str_list(in, text::splitlines(s, g.bool_or(0, false)));
   }
   if (name == "replace") {
@@ -218,6 +222,7 @@ bool call_method(Interp& in, const Value& self, std::string_view name, CallArgs&
   }
   if (!has_method(self, name)) return false;
   in.step();
+  in.charge_for(self);
   if (self.is_string()) {
     result = str_method(in, self.str(), name, args);
   } else if (self.is(Kind::Dict)) {

@@ -10,7 +10,7 @@ namespace frugal::jinja {
 
 Value make_string(Interp& in, std::string s) {
   in.check_string(s.size());
-  in.step(s.size() / 64);
+  in.step(s.size() / 256);  // copying is cheap; walking text is charged at 1/64 elsewhere
   return Value::string(std::move(s));
 }
 
@@ -128,11 +128,6 @@ Value binary_op(Interp& in, Op op, const Value& a, const Value& b) {
       in.step(out.size());
       return Value::list(std::move(out), a.list_data().tuple && b.list_data().tuple);
     }
-    // Lenient like @huggingface/jinja: a string plus a number concatenates.
-    if ((a.is_string() && (b.is(Kind::Int) || b.is(Kind::Float))) ||
-        (b.is_string() && (a.is(Kind::Int) || a.is(Kind::Float)))) {
-      return make_string(in, to_str(a) + to_str(b));
-    }
   }
   if (op == Op::Mul) {
     if ((a.is_string() || a.is(Kind::List)) && is_intlike(b)) return repeat(in, a, as_i64(b));
@@ -213,12 +208,26 @@ Value slice_value(Interp& in, const Value& v, const Value& start, const Value& s
   }
   if (v.is_string()) {
     const std::string& s = v.str();
-    const auto off = text::cp_offsets(s);
-    slice_indices(static_cast<int64_t>(off.size() - 1), start, stop, step, b, e, st);
+    in.charge_for(v);
+    const bool ascii = text::is_ascii(s);
+    slice_indices(static_cast<int64_t>(ascii ? s.size() : text::cp_count(s)), start, stop, step, b, e, st);
+    if (st == 1) {  // the common case: no offset table
+      if (e <= b) return Value::string(std::string());
+      const size_t from = text::cp_to_byte(s, static_cast<size_t>(b));
+      const size_t to = from + text::cp_to_byte(std::string_view(s).substr(from), static_cast<size_t>(e - b));
+      return make_string(in, s.substr(from, to - from));
+    }
+    // Other steps walk the code points from `b`, keeping every st-th one.
     std::string out;
+    size_t pos = text::cp_to_byte(s, static_cast<size_t>(b));
     for (int64_t i = b; st > 0 ? i < e : i > e; i += st) {
-      const auto u = static_cast<size_t>(i);
-      out.append(s, off[u], off[u + 1] - off[u]);
+      size_t next = pos;
+      text::next_cp(s, next);
+      out.append(s, pos, next - pos);
+      for (int64_t k = 0; k < (st > 0 ? st : -st); ++k) {
+        if (st > 0 && pos < s.size()) text::next_cp(s, pos);
+        if (st < 0 && pos > 0) text::prev_cp(s, pos);
+      }
     }
     return make_string(in, std::move(out));
   }

@@ -32,6 +32,27 @@ uint32_t next_cp(std::string_view s, size_t& i) {
   return cp;
 }
 
+uint32_t prev_cp(std::string_view s, size_t& i) {
+  size_t start = i - 1;
+  for (int k = 0; k < 3 && start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80; ++k) --start;
+  size_t j = start;
+  const uint32_t cp = next_cp(s, j);
+  if (j != i) {  // not a well-formed sequence ending at i: step back one byte
+    i -= 1;
+    return static_cast<unsigned char>(s[i]);
+  }
+  i = start;
+  return cp;
+}
+
+size_t cp_to_byte(std::string_view s, size_t index) {
+  size_t starts = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && starts++ == index) return i;
+  }
+  return s.size();
+}
+
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -55,21 +76,10 @@ bool is_ascii(std::string_view s) {
 }
 
 size_t cp_count(std::string_view s) {
-  if (is_ascii(s)) return s.size();
+  // Every byte that is not a continuation byte starts a code point (exact for valid UTF-8).
   size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++n) next_cp(s, i);
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
-}
-
-std::vector<size_t> cp_offsets(std::string_view s) {
-  std::vector<size_t> off;
-  off.reserve(s.size() + 1);
-  for (size_t i = 0; i < s.size();) {
-    off.push_back(i);
-    next_cp(s, i);
-  }
-  off.push_back(s.size());
-  return off;
 }
 
 bool is_space(uint32_t cp) {
@@ -180,15 +190,18 @@ std::string strip(std::string_view s, std::string_view chars, bool use_chars, bo
   auto strip_it = [&](uint32_t cp) {
     return use_chars ? std::find(set.begin(), set.end(), cp) != set.end() : is_space(cp);
   };
-  const std::vector<size_t> off = cp_offsets(s);
-  size_t b = 0, e = off.size() - 1;  // code point indices [b, e)
-  auto cp_at = [&](size_t k) {
-    size_t i = off[k];
-    return next_cp(s, i);
-  };
-  while (left && b < e && strip_it(cp_at(b))) ++b;
-  while (right && e > b && strip_it(cp_at(e - 1))) --e;
-  return std::string(s.substr(off[b], off[e] - off[b]));
+  size_t b = 0, e = s.size();  // byte range kept
+  while (left && b < e) {
+    size_t next = b;
+    if (!strip_it(next_cp(s, next))) break;
+    b = next;
+  }
+  while (right && e > b) {
+    size_t prev = e;
+    if (!strip_it(prev_cp(s, prev)) || prev < b) break;
+    e = prev;
+  }
+  return std::string(s.substr(b, e - b));
 }
 
 namespace {
@@ -292,11 +305,12 @@ std::vector<std::string> splitlines(std::string_view s, bool keepends) {
 std::string replace(std::string_view s, std::string_view from, std::string_view to, int64_t count) {
   std::string out;
   if (from.empty()) {  // Python inserts `to` before every code point and at the end
-    const auto off = cp_offsets(s);
     int64_t n = 0;
-    for (size_t k = 0; k + 1 < off.size(); ++k) {
+    for (size_t i = 0; i < s.size();) {
       if (count < 0 || n < count) out.append(to), ++n;
-      out.append(s.substr(off[k], off[k + 1] - off[k]));
+      const size_t start = i;
+      next_cp(s, i);
+      out.append(s.substr(start, i - start));
     }
     if (count < 0 || n < count) out.append(to);
     return out;
@@ -312,6 +326,27 @@ std::string replace(std::string_view s, std::string_view from, std::string_view 
   }
   out.append(s.substr(start));
   return out;
+}
+
+size_t count_words(std::string_view s) {
+  size_t n = 0;
+  bool in_word = false;
+  for (size_t i = 0; i < s.size();) {
+    const bool space = is_space(next_cp(s, i));
+    n += !space && !in_word;
+    in_word = !space;
+  }
+  return n;
+}
+
+size_t count_lines(std::string_view s) {
+  size_t n = 1;
+  for (size_t i = 0; i < s.size();) {
+    const uint32_t cp = next_cp(s, i);
+    n += cp == '\n' || cp == '\r' || cp == 0x0B || cp == 0x0C || (cp >= 0x1C && cp <= 0x1E) || cp == 0x85 ||
+         cp == 0x2028 || cp == 0x2029;
+  }
+  return n;
 }
 
 size_t count(std::string_view s, std::string_view sub) {

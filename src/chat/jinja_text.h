@@ -10,11 +10,13 @@ namespace frugal::jinja::text {
 
 // Decodes the code point at s[i] and advances i; invalid bytes decode as themselves (one byte).
 uint32_t next_cp(std::string_view s, size_t& i);
+// Decodes the code point that ends at s[i - 1] and moves i to its start.
+uint32_t prev_cp(std::string_view s, size_t& i);
+// Byte offset of code point `index` (s.size() past the end), walking from the start.
+size_t cp_to_byte(std::string_view s, size_t index);
 void append_utf8(std::string& out, uint32_t cp);
 bool is_ascii(std::string_view s);
 size_t cp_count(std::string_view s);
-// Byte offset of every code point, plus s.size() at the end.
-std::vector<size_t> cp_offsets(std::string_view s);
 
 // Python str.isspace() for one code point.
 bool is_space(uint32_t cp);
@@ -37,5 +39,8 @@ std::vector<std::string> splitlines(std::string_view s, bool keepends);
 // Python str.replace; count < 0 replaces all.
 std::string replace(std::string_view s, std::string_view from, std::string_view to, int64_t count);
 size_t count(std::string_view s, std::string_view sub);
+// Upper bounds on what the splitters return, to check before allocating.
+size_t count_words(std::string_view s);
+size_t count_lines(std::string_view s);
 
 }  // namespace frugal::jinja::text

@@ -40,6 +40,7 @@ Value Value::dict(std::vector<std::pair<std::string, Value>> items) {
   FRUGAL_CHECK(deepest < kMaxValueDepth, "template value nested deeper than {} levels", kMaxValueDepth);
   d->depth = deepest + 1;
   d->items = std::move(items);
+  d->index.added(d->items);  // builds the hash index when there are more than 16 keys
   return Value(Storage(DictPtr(std::move(d))));
 }
 
@@ -74,33 +75,22 @@ bool Value::has_ns() const {
   }
 }
 
-const Value* DictData::find(std::string_view key) const {
-  for (const auto& kv : items) {
-    if (kv.first == key) return &kv.second;
-  }
-  return nullptr;
-}
+const Value* DictData::find(std::string_view key) const { return index.find(items, key); }
 
-const Value* NamespaceData::find(std::string_view key) const {
-  for (const auto& kv : items) {
-    if (kv.first == key) return &kv.second;
-  }
-  return nullptr;
-}
+const Value* NamespaceData::find(std::string_view key) const { return index.find(items, key); }
 
 void NamespaceData::set(std::string_view key, Value v) {
   // Namespaces are the only mutable values: keeping them (and loop/cycler objects) out of namespaces
   // rules out reference cycles.
   FRUGAL_CHECK(!v.has_ns() && !v.is(Kind::Object), "cannot store a {} in namespace attribute '{}'",
                v.is(Kind::Object) ? type_name(v) : std::string("namespace"), key);
-  for (auto& kv : items) {
-    if (kv.first == key) {
-      kv.second = std::move(v);
-      return;
-    }
+  if (Value* slot = index.find(items, key)) {
+    *slot = std::move(v);
+    return;
   }
-  FRUGAL_CHECK(items.size() < 10000, "namespace has too many attributes");
+  FRUGAL_CHECK(items.size() < 100000, "namespace has too many attributes");
   items.emplace_back(std::string(key), std::move(v));
+  index.added(items);
 }
 
 uint32_t NamespaceData::depth() const {
@@ -110,13 +100,12 @@ uint32_t NamespaceData::depth() const {
 }
 
 void DictBuilder::set(std::string key, Value v) {
-  for (auto& kv : items_) {
-    if (kv.first == key) {
-      kv.second = std::move(v);
-      return;
-    }
+  if (Value* slot = index_.find(items_, key)) {
+    *slot = std::move(v);
+    return;
   }
   items_.emplace_back(std::move(key), std::move(v));
+  index_.added(items_);
 }
 
 bool truthy(const Value& v) {
@@ -190,6 +179,13 @@ void append_str_repr(std::string& out, std::string_view s) {
   const char q = dq ? '"' : '\'';
   out += q;
   for (size_t i = 0; i < s.size();) {
+    size_t run = i;  // plain printable ASCII is copied in one go
+    while (run < s.size() && s[run] >= 0x20 && s[run] < 0x7F && s[run] != q && s[run] != '\\') ++run;
+    if (run > i) {
+      out.append(s.substr(i, run - i));
+      i = run;
+      continue;
+    }
     const size_t start = i;
     const uint32_t cp = text::next_cp(s, i);
     if (cp == static_cast<uint32_t>(q) || cp == '\\') {
@@ -212,8 +208,12 @@ void append_str_repr(std::string& out, std::string_view s) {
   out += q;
 }
 
+void check_limit(const std::string& out, size_t limit) {
+  if (out.size() > limit) fail("template output or string value exceeded {} bytes", limit);
+}
+
 template <typename Items>
-void append_mapping(std::string& out, const Items& items) {
+void append_mapping(std::string& out, const Items& items, size_t limit) {
   out += '{';
   bool first = true;
   for (const auto& kv : items) {
@@ -221,14 +221,15 @@ void append_mapping(std::string& out, const Items& items) {
     first = false;
     append_str_repr(out, kv.first);
     out += ": ";
-    append_repr(out, kv.second);
+    append_repr(out, kv.second, limit);
+    check_limit(out, limit);
   }
   out += '}';
 }
 
 }  // namespace
 
-void append_str(std::string& out, const Value& v) {
+void append_str(std::string& out, const Value& v, size_t limit) {
   switch (v.kind()) {
     case Kind::Undefined: return;
     case Kind::None: out += "None"; return;
@@ -241,16 +242,17 @@ void append_str(std::string& out, const Value& v) {
       out += tuple ? '(' : '[';
       for (size_t i = 0; i < v.items().size(); ++i) {
         if (i) out += ", ";
-        append_repr(out, v.items()[i]);
+        append_repr(out, v.items()[i], limit);
+        check_limit(out, limit);
       }
       if (tuple && v.items().size() == 1) out += ',';
       out += tuple ? ')' : ']';
       return;
     }
-    case Kind::Dict: append_mapping(out, v.dict().items); return;
+    case Kind::Dict: append_mapping(out, v.dict().items, limit); return;
     case Kind::Namespace:
       out += "<Namespace ";
-      append_mapping(out, v.ns().items);
+      append_mapping(out, v.ns().items, limit);
       out += '>';
       return;
     case Kind::Callable: out += "<function " + v.fn().name + ">"; return;
@@ -258,18 +260,18 @@ void append_str(std::string& out, const Value& v) {
   }
 }
 
-void append_repr(std::string& out, const Value& v) {
+void append_repr(std::string& out, const Value& v, size_t limit) {
   if (v.is_string()) {
     append_str_repr(out, v.str());
   } else {
-    append_str(out, v);
+    append_str(out, v, limit);
   }
 }
 
-std::string to_str(const Value& v) {
+std::string to_str(const Value& v, size_t limit) {
   if (v.is_string()) return v.str();
   std::string out;
-  append_str(out, v);
+  append_str(out, v, limit);
   return out;
 }
 

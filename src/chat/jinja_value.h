@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -25,6 +26,39 @@ enum class Kind : uint8_t { Undefined, None, Bool, Int, Float, String, List, Dic
 // Deepest nesting of containers a value may have; bounds every recursive walk (print, JSON, ==).
 inline constexpr uint32_t kMaxValueDepth = 256;
 
+// Hashed positions of the keys of an insertion-ordered pair vector; built once it grows past 16
+// entries, so lookups in large dicts, namespaces and scopes stay O(1).
+class KeyIndex {
+ public:
+  template <typename Pairs>
+  auto find(Pairs& items, std::string_view key) const -> decltype(&items[0].second) {
+    if (map_.empty()) {
+      for (auto& kv : items) {
+        if (kv.first == key) return &kv.second;
+      }
+      return nullptr;
+    }
+    const auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &items[it->second].second;
+  }
+  // Call after appending items.back().
+  template <typename Pairs>
+  void added(const Pairs& items) {
+    if (!map_.empty()) {
+      map_.emplace(items.back().first, items.size() - 1);
+    } else if (items.size() > 16) {
+      for (size_t i = 0; i < items.size(); ++i) map_.emplace(items[i].first, i);
+    }
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> map_;
+};
+
 struct ListData {
   std::vector<Value> items;
   bool tuple = false;   // printed with parentheses, like Python
@@ -36,11 +70,13 @@ struct DictData {
   std::vector<std::pair<std::string, Value>> items;  // insertion-ordered, unique keys
   uint32_t depth = 1;
   bool has_ns = false;
+  KeyIndex index;
   const Value* find(std::string_view key) const;
 };
 
 struct NamespaceData {
   std::vector<std::pair<std::string, Value>> items;
+  KeyIndex index;
   const Value* find(std::string_view key) const;
   void set(std::string_view key, Value v);
   uint32_t depth() const;
@@ -122,6 +158,7 @@ class DictBuilder {
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
+  KeyIndex index_;
 };
 
 // Python truthiness.
@@ -129,10 +166,11 @@ bool truthy(const Value& v);
 // Python type name for messages ("str", "int", "list", "dict", "NoneType", "undefined" ...).
 std::string type_name(const Value& v);
 // Python str(): what `{{ v }}`, `~` and |string produce. Undefined is "".
-std::string to_str(const Value& v);
-void append_str(std::string& out, const Value& v);
+// Containers stop with frugal::Error once `out` passes `limit` bytes.
+std::string to_str(const Value& v, size_t limit = SIZE_MAX);
+void append_str(std::string& out, const Value& v, size_t limit = SIZE_MAX);
 // Python repr(), used for items inside printed lists and dicts.
-void append_repr(std::string& out, const Value& v);
+void append_repr(std::string& out, const Value& v, size_t limit = SIZE_MAX);
 // Python repr() of a float ("1.0", "0.1", "1e+20", "inf").
 std::string float_repr(double d);
 // Python ==, deep.
@@ -151,6 +189,7 @@ struct JsonOptions {
   bool sort_keys = false;
   std::string item_sep = ", ";   // json.dumps defaults: ", " single line, "," when indenting
   std::string key_sep = ": ";
+  size_t max_bytes = SIZE_MAX;   // frugal::Error once the output passes this
 };
 void append_json(std::string& out, const Value& v, const JsonOptions& opt, int level = 0);
 void append_json_string(std::string& out, std::string_view s, bool ensure_ascii);

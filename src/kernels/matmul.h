@@ -36,7 +36,12 @@ class Kernels {
   Isa isa() const { return isa_; }
 
   // y[t * ldy + r] = sum_c W[r, c] * x[t * ldx + c]   for t < n_tok, r < w.rows.
-  // x holds n_tok rows of w.cols floats. Work is split over the pool's threads.
+  // x holds n_tok rows of w.cols floats (x and y must not overlap). Work is split over the
+  // pool's threads. Reference: exact dot of the dequantized row, accumulated in double.
+  // Fast paths: F32/F16/BF16 weights use f32 activations (error: f32 rounding only); the
+  // block formats quantize each activation block (32 values for Q4_0..Q8_0, 256 for the K
+  // formats) to int8 with d = max|x| / 127, so each output differs from the reference by at
+  // most sum_c |W[r, c]| * d(c) / 2 plus f32 rounding.
   void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tok, int64_t ldx, float* y,
               int64_t ldy) const;
 

@@ -24,6 +24,7 @@ void nfc_run(std::string_view run, std::string& out) {
     out.append(run);
     return;
   }
+  FRUGAL_CHECK(run.size() < (1u << 28), "NFC: a text run of {} bytes is too large", run.size());
   UErrorCode st = U_ZERO_ERROR;
   const UNormalizer2* n = unorm2_getNFCInstance(&st);
   FRUGAL_CHECK(U_SUCCESS(st), "ICU: NFC normalizer unavailable: {}", u_errorName(st));

@@ -2,7 +2,9 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <limits>
 
+#include "base/error.h"
 #include "io/gguf.h"
 #include "tokenizer/tokenizer_impl.h"
 
@@ -21,6 +23,9 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOptions& opt) const {
   const tok::Vocab& v = *vocab_;
+  // Symbol offsets are 32-bit.
+  FRUGAL_CHECK(text.size() < std::numeric_limits<uint32_t>::max() / 2, "tokenize: text of {} bytes is too large",
+               text.size());
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 4);
   if (opt.add_special && v.add_bos) out.push_back(v.bos);

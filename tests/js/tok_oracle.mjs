@@ -27,10 +27,10 @@ export function loadHf(name, { noSpecial = false } = {}) {
 }
 
 // tokenizer.json -> vocab-only GGUF with tools/tokenizer_to_gguf.py (Debian's python3).
-export function convert(name) {
-  const out = path.join(TMP, `tok-${name}.gguf`);
+export function convert(name, { scoresOnly = false } = {}) {
+  const out = path.join(TMP, `tok-${name}${scoresOnly ? "-scores" : ""}.gguf`);
   execFileSync("/usr/bin/python3", [path.join(ROOT, "tools/tokenizer_to_gguf.py"),
-    path.join(modelDir(name), "tokenizer.json"), "-o", out],
+    path.join(modelDir(name), "tokenizer.json"), "-o", out, ...(scoresOnly ? ["--spm-scores-only"] : [])],
   { env: { ...process.env, PYTHONPATH: path.join(ROOT, "tools") }, stdio: ["ignore", "inherit", "inherit"] });
   return out;
 }

@@ -142,6 +142,22 @@ TEST(Matmul, RejectsBadShapesAndTypes) {
   EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q6_K, "x"));
 }
 
+TEST(Matmul, EmptyShapesAndRowBounds) {
+  ThreadPool pool(2);
+  std::vector<uint8_t> raw(34 * 2);
+  std::vector<float> x(32, 1.0f), y(2, -1.0f), row(32);
+  const WeightMatrix w{GgmlType::Q8_0, 2, 32, raw.data(), 34};
+  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Auto}) {
+    const auto k = Kernels::select(isa);
+    k.matmul(pool, w, x.data(), 0, 32, y.data(), 2);  // no tokens: nothing written
+    k.matmul(pool, {GgmlType::Q8_0, 0, 32, nullptr, 34}, x.data(), 1, 32, y.data(), 0);
+    EXPECT_EQ(y, (std::vector<float>{-1.0f, -1.0f}));
+    EXPECT_THROW(k.dequantize_row(w, 2, row.data()), Error);
+    EXPECT_THROW(k.dequantize_row(w, -1, row.data()), Error);
+    EXPECT_NO_THROW(k.dequantize_row(w, 1, row.data()));
+  }
+}
+
 TEST(Matmul, IsaNamesAndSelection) {
   for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Auto})
     EXPECT_EQ(isa_from_name(isa_name(i)), i);

@@ -1,5 +1,9 @@
 // AVX-512 row-dot kernels: VNNI (vpdpbusd / vpdpwssd) integer dots and mask-register bit
 // expansion on 256-bit vectors.
+// This folder is compiled with -mavxvnni too, and GCC then prefers the VEX (AVX-VNNI) form of
+// vpdpbusd, which CPUs such as Zen 4 and Ice Lake lack. Switch it off so only AVX512-VNNI
+// (EVEX) encodings are emitted; BF16 instructions are not used either.
+#pragma GCC target("no-avxvnni,no-avx512bf16")
 #include "kernels/x86/x86_float.h"
 #include "kernels/x86/x86_kquants.h"
 #include "kernels/x86/x86_legacy.h"
