@@ -38,14 +38,14 @@ void run(const RunArgs& a) {
   enc.parse_special = a.parse_special;
   std::vector<int32_t> prompt = tok.encode(text, enc);
   FRUGAL_CHECK(!prompt.empty(), "the prompt is empty (give -p TEXT, or leave --no-bos off)");
-  auto cache = engine.new_cache(a.ctx);
+  Sequence seq(engine, a.ctx);
   const auto& info = engine.model().info();
   if (a.verbose) {
     std::fprintf(stderr, "model: %s (%s), %lld layers, vocab %lld, kernels %s, %d threads\n", info.name.c_str(),
                  info.arch.c_str(), (long long)info.n_layer, (long long)info.n_vocab,
                  kernels::isa_name(engine.kernels().isa()), engine.pool().size());
     std::fprintf(stderr, "kv cache: %llu bytes per token (context %lld)\n",
-                 (unsigned long long)cache->bytes_per_token(), (long long)cache->n_ctx());
+                 (unsigned long long)seq.cache().bytes_per_token(), (long long)seq.n_ctx());
     std::fprintf(stderr, "prompt: %zu tokens\n", prompt.size());
   }
   GenerateOptions g;
@@ -55,7 +55,7 @@ void run(const RunArgs& a) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
   GenerateStats st;
-  generate(engine, *cache, prompt, g, [](const std::string& s) {
+  seq.generate(prompt, g, [](const std::string& s) {
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fflush(stdout);
     return true;

@@ -17,6 +17,7 @@ void register_tokenize(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_template(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_chat(CLI::App& app);
 
 }  // namespace frugal::cli
 

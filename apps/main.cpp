@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_template(app);
   register_quantize(app);
   register_bench(app);
+  register_chat(app);
   // Each subcommand file adds its register_ call here once it exists (tokenize, quantize, template, ...).
   try {
     app.parse(argc, argv);
