@@ -33,7 +33,8 @@ struct RenderLimits {
   uint64_t max_steps = 5'000'000;           // node evaluations, plus work proportional to data handled
   uint64_t max_loop_iterations = 1'000'000;  // all loops together
   uint32_t max_call_depth = 64;              // nested macro / caller calls
-  uint32_t max_eval_depth = 2000;            // nested evaluation frames (bounds the C++ stack)
+  uint32_t max_eval_depth = 2000;            // nested evaluation frames: with the defaults, parsing and
+                                             // rendering need at most about 1 MiB of C++ stack
   uint64_t max_range = 100'000;              // items one range() may produce (Jinja2 sandbox value)
   uint64_t max_string_bytes = 32ull << 20;   // any single string, the output included
   uint64_t max_list_items = 1'000'000;       // any single list

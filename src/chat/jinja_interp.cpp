@@ -74,6 +74,10 @@ std::string Interp::render(const Body& body, const nlohmann::ordered_json& conte
     exec(body, top, out);
   } catch (const Error& e) {
     throw Error(fmt::format("{} (template line {})", e.what(), line_));
+  } catch (const std::bad_alloc&) {
+    throw Error(fmt::format("out of memory while rendering the template (template line {})", line_));
+  } catch (const std::exception& e) {  // a bug, reported as input error rather than a crash
+    throw Error(fmt::format("template evaluation failed: {} (template line {})", e.what(), line_));
   }
   return out;
 }

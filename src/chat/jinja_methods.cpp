@@ -92,6 +92,9 @@ Value find_like(const std::string& s, std::string_view name, const Args& g) {
   return Value::integer(cp_index(s, p));
 }
 
+Value str_method_more(Interp& in, const std::string& s, std::string_view name, CallArgs& a);
+
+// str methods: case, strip, affix tests, split, replace, find, count, join.
 Value str_method(Interp& in, const std::string& s, std::string_view name, CallArgs& a) {
   if (name == "upper" || name == "lower" || name == "title" || name == "capitalize" || name == "casefold") {
     Args g(a, name, {});
@@ -139,6 +142,11 @@ Value str_method(Interp& in, const std::string& s, std::string_view name, CallAr
     ja.pos.push_back(Value::string(s));
     return find_filter("join")(in, g[0], ja);
   }
+  return str_method_more(in, s, name, a);
+}
+
+// The rest of the str methods: format, padding, affixes, character classes.
+Value str_method_more(Interp& in, const std::string& s, std::string_view name, CallArgs& a) {
   if (name == "format") return make_string(in, py_format(in, s, a));
   if (name == "zfill") {
     Args g(a, name, {"width"});

@@ -20,4 +20,6 @@ const context = {
   ],
 };
 const jobs = snippets.map((template, i) => ({ name: `snippet ${i}: ${JSON.stringify(template).slice(0, 80)}`, template, context }));
-process.exitCode = runOracle("template language snippets", jobs) ? 1 : 0;
+const failed = runOracle("template language snippets", jobs);
+console.log(`${jobs.length - failed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;

@@ -38,6 +38,9 @@ TEST(JinjaLimits, Recursion) {
   expect_fast_error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "macro call depth limit of 64");
   expect_fast_error("{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}",
                     "evaluation steps");
+  std::string body = "{{ f(x + 1) }}";  // 100 blocks per call: the frame limit trips before the call limit
+  for (int i = 0; i < 100; ++i) body = "{% if true %}" + body + "{% endif %}";
+  expect_fast_error("{% macro f(x) %}" + body + "{% endmacro %}{{ f(0) }}", "nesting limit of 2000 evaluation frames");
   expect_fast_error("{% macro a() %}{{ caller() }}{% endmacro %}{% macro b() %}{% call a() %}{{ b() }}{% endcall %}"
                     "{% endmacro %}{{ b() }}",
                     "macro call depth limit");

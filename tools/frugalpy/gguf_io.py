@@ -116,7 +116,8 @@ class GgufWriter:
 
 def read_gguf(path):
     """Returns (metadata: dict key -> python value, tensors: dict name -> (type, ne list, raw bytes))."""
-    buf = open(path, "rb").read()
+    with open(path, "rb") as f:
+        buf = f.read()
     pos = 0
 
     def rd(fmt):
