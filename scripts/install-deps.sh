@@ -8,7 +8,7 @@ APT_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libfmt-dev libcli11-dev nlohmann-json3-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-torch python3-jinja2
+  python3 python3-numpy python3-torch python3-jinja2 libopenblas0-pthread
   nodejs npm
 )
 

@@ -25,18 +25,32 @@ void ThreadPool::dispatch(Thunk fn, void* ctx) {
     fn(ctx, 0);
     return;
   }
+  // No worker is active here (the previous job was closed and drained), so fn_/ctx_ are free.
   fn_ = fn;
   ctx_ = ctx;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  job_.store(gen << 32, std::memory_order_release);
+  generation_.store(gen, std::memory_order_release);
   generation_.notify_all();
   fn(ctx, 0);
-  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+  // Close the job: workers that have not joined yet will skip it; wait for those that did.
+  uint64_t s = job_.load(std::memory_order_acquire);
+  while (!job_.compare_exchange_weak(s, s | kClosed, std::memory_order_acq_rel)) {
+  }
+  for (int spins = 0; (job_.load(std::memory_order_acquire) & kActiveMask) != 0; ++spins) {
     if (spins < kSpinIterations) {
       _mm_pause();
     } else {
       std::this_thread::yield();
     }
+  }
+}
+
+bool ThreadPool::try_join(uint64_t generation) {
+  uint64_t s = job_.load(std::memory_order_acquire);
+  for (;;) {
+    if ((s >> 32) != (generation & 0xffffffffu) || (s & kClosed)) return false;
+    if (job_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) return true;
   }
 }
 
@@ -54,8 +68,9 @@ void ThreadPool::worker(int tid) {
     }
     seen = g;
     if (stop_.load()) return;
+    if (!try_join(g)) continue;
     fn_(ctx_, tid);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    job_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 

@@ -1,7 +1,7 @@
 """Logits oracle: `frugal logits` vs the float64 PyTorch reference (tools/frugalpy/torch_ref.py).
 
 For llama (llama2-style and llama3 rope scaling), qwen2 (q/k/v biases) and qwen3 (q/k RMSNorm, explicit
-head_dim), a small seeded random model is written as GGUF (F32, F16, and via `frugal quantize` Q8_0,
+head_dim), a small seeded random model is written as GGUF (F32, F16, BF16, and via `frugal quantize` Q8_0,
 Q4_0, Q4_K, Q5_K, Q6_K), then the engine's logits for 32 tokens are compared with the reference run
 on exactly the weights the GGUF holds (read back, dequantized with frugalpy.quants, un-permuted).
 
@@ -10,9 +10,12 @@ Dense checks and `--isa reference` checks require max_i err_i <= 1e-4: the refer
 so this bounds the engine's own f32 error (typically ~1e-6). The tolerance is shown to be
 discriminating by checks that a wrong RoPE pairing, missing llama3 rope factors or F16-rounded weights
 move the reference by far more than 1e-4.
-Fast kernels on quantized weights quantize activations to 8 bits per 32-block (relative error ~0.4%
-per dot product, compounding over layers): they must keep err_i <= 5e-2 and agree on the top-1 token
-in >= 90% of rows (near-ties may flip).
+Fast kernels on quantized weights quantize each matmul's activations to 8 bits (Q8_0 blocks of 32 for
+Q8_0/Q4_0, Q8_K blocks of 256 for K-quants). That alone moves these small random models' logits by
+1-7% (peaky attention amplifies it), so the bound is derived per case: the reference is rerun with its
+matmul inputs rounded the same way (sim), and the engine must satisfy
+    max_i err_i(engine) <= 1.5 * max_i err_i(sim) + 5e-3   and top-1 agreement >= 80% of rows (near-ties flip).
+(Measured: engine/sim error ratio 0.97-1.17; a kernel bug such as a wrong block scale gives O(1).)
 """
 import os
 import subprocess
@@ -23,13 +26,13 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.bpe_train import add_tokenizer, minimal_vocab
-from frugalpy.hf_to_gguf import gguf_to_hf, permute_rows, write_gguf
+from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
+from frugalpy.hf_to_gguf import config_from_gguf, gguf_to_hf, permute_rows, write_gguf
 from frugalpy.torch_ref import CausalLM, load_state
 
 BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.path.join(os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test"), "logits_dense")
-TOL, FAST_TOL, FAST_TOP1 = 1e-4, 5e-2, 0.9
+TOL, FAST_TOP1 = 1e-4, 0.8
 N_TOK, PREFILL = 32, 16
 QTYPES = ["Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"]
 
@@ -84,6 +87,25 @@ def reference(cfg, state, ids):
         return load_state(cfg, state, torch.float64)(torch.tensor(ids)).numpy()
 
 
+def q8_round(x, blk):
+    """Symmetric 8-bit rounding per block of blk values along the last axis (amax / 127 scale)."""
+    xb = x.reshape(-1, blk)
+    d = xb.abs().max(-1, keepdim=True).values / 127
+    d = torch.where(d == 0, torch.ones_like(d), d)
+    return (torch.round(xb / d) * d).reshape(x.shape)
+
+
+def reference_q8_activations(cfg, state, ids, blk):
+    """The reference with every matmul input (incl. the output projection's) rounded by q8_round."""
+    m = load_state(cfg, state, torch.float64)
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.Linear):
+            mod.register_forward_pre_hook(lambda _m, inp: (q8_round(inp[0], blk),))
+    m.model.norm.register_forward_hook(lambda _m, _inp, out: q8_round(out, blk))
+    with torch.no_grad():
+        return m(torch.tensor(ids)).numpy()
+
+
 def row_err(out, ref):
     return np.abs(out - ref).max(axis=1) / np.abs(ref).max(axis=1)
 
@@ -99,7 +121,7 @@ def run_engine(path, ids, n_vocab, prefill=None, isa=None):
     return np.fromfile(out, dtype="<f4").reshape(len(ids), n_vocab).astype(np.float64)
 
 
-def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=False):
+def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast_bound=None):
     try:
         out = run_engine(path, ids, n_vocab, prefill, isa)
     except Exception as e:  # noqa: BLE001 - report and count as a failure
@@ -108,7 +130,11 @@ def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=False):
     top1 = float(np.mean(out.argmax(1) == ref.argmax(1)))
     worst = int(err.argmax())
     detail = f"max rel err {err.max():.2e} (row {worst}), top1 {top1:.2f}"
-    ok = (err.max() <= FAST_TOL and top1 >= FAST_TOP1) if fast else err.max() <= TOL
+    if fast_bound is not None:
+        ok = err.max() <= fast_bound and top1 >= FAST_TOP1
+        detail += f" (bound {fast_bound:.2e})"
+    else:
+        ok = err.max() <= TOL
     check(label, bool(ok), detail)
 
 
@@ -181,7 +207,7 @@ def ggml_style_logits(meta, tensors, ids):
 
 
 def dense_checks(arch, cfg, state, ids, add_tok):
-    for wname, wtype in (("F32", G.F32), ("F16", G.F16)):
+    for wname, wtype in (("F32", G.F32), ("F16", G.F16), ("BF16", G.BF16)):
         path = os.path.join(TMP, f"{arch}-{wname}.gguf")
         write_gguf(path, cfg, state, wtype, add_tok)
         meta, tensors = G.read_gguf(path)
@@ -210,14 +236,34 @@ def quant_checks(arch, cfg, ids):
             continue
         _, tensors = G.read_gguf(dst)
         types = {G.TYPE_NAMES.get(t, t) for t, _, _ in tensors.values()}
-        ref = reference(cfg, gguf_to_hf(cfg, tensors, dequantize), ids)
-        print(f"  {arch} {qt}: tensor types {sorted(map(str, types))}")
+        sd = gguf_to_hf(cfg, tensors, dequantize)
+        ref = reference(cfg, sd, ids)
+        sim_err = row_err(reference_q8_activations(cfg, sd, ids, 256 if qt.endswith("_K") else 32), ref).max()
+        bound = 1.5 * sim_err + 5e-3
+        print(f"  {arch} {qt}: tensor types {sorted(map(str, types))}; 8-bit activation sim err {sim_err:.2e}")
         compare(f"{arch} {qt} isa=reference batch", dst, ids, ref, cfg["vocab_size"], None, "reference")
         compare(f"{arch} {qt} isa=reference prefill {PREFILL}", dst, ids, ref, cfg["vocab_size"], PREFILL,
                 "reference")
-        compare(f"{arch} {qt} isa=auto batch (8-bit activations)", dst, ids, ref, cfg["vocab_size"], fast=True)
-        compare(f"{arch} {qt} isa=auto prefill {PREFILL} (8-bit activations)", dst, ids, ref,
-                cfg["vocab_size"], PREFILL, fast=True)
+        compare(f"{arch} {qt} isa=auto batch", dst, ids, ref, cfg["vocab_size"], fast_bound=bound)
+        compare(f"{arch} {qt} isa=auto prefill {PREFILL}", dst, ids, ref, cfg["vocab_size"], PREFILL,
+                fast_bound=bound)
+
+
+def default_model_check():
+    """The shipped models/default.gguf (F16, tied, trained) against the reference on real text."""
+    path = os.path.join(os.environ.get("FRUGAL_ROOT", "."), "models", "default.gguf")
+    if not os.path.exists(path):
+        return check("models/default.gguf exists", False, path)
+    meta, tensors = G.read_gguf(path)
+    cfg = config_from_gguf(meta, tensors)
+    tokens, merges = meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"]
+    text = "ROMEO:\nBut, soft! what light through yonder window breaks?\nIt is the east.\n"
+    tok = Tokenizer(tokens, [tuple(m.split(" ")) for m in merges], gpt2_pattern(text))
+    ids = [meta["tokenizer.ggml.bos_token_id"]] + tok.encode(text)
+    ref = reference(cfg, gguf_to_hf(cfg, tensors), ids)
+    for pf in (None, len(ids) // 2):
+        compare(f"default.gguf F16 isa=auto {'prefill ' + str(pf) if pf else 'batch'} ({len(ids)} tokens)",
+                path, ids, ref, cfg["vocab_size"], pf)
 
 
 def main():
@@ -228,6 +274,7 @@ def main():
         ids = np.random.RandomState(7 + i).randint(0, cfg["vocab_size"] - 1, N_TOK).tolist()
         dense_checks(arch, cfg, state, ids, tokenizer_adder(cfg["vocab_size"]))
         quant_checks(arch, cfg, ids)
+    default_model_check()
     n_ok = sum(RESULTS)
     print(f"{n_ok} passed, {len(RESULTS) - n_ok} failed  ({time.time() - t0:.1f}s)")
     return 0 if RESULTS and n_ok == len(RESULTS) else 1

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -34,11 +36,29 @@ TEST(ThreadPool, StaticSplitAndManyDispatches) {
   EXPECT_EQ(sum.load(), 2000 * 4950);
 }
 
-TEST(ThreadPool, RunOnAllUsesEveryThread) {
-  ThreadPool pool(4);
-  std::vector<std::atomic<int>> seen(4);
-  pool.run_on_all([&](int tid) { seen[size_t(tid)]++; });
-  for (auto& s : seen) EXPECT_EQ(s.load(), 1);
+TEST(ThreadPool, SecondThreadTakesWorkWhenAwake) {
+  // With long enough work, a worker wakes and takes part: both thread ids are seen.
+  ThreadPool pool(2);
+  std::vector<std::atomic<int>> seen(2);
+  pool.parallel_for(64, 1, [&](int64_t, int64_t, int tid) {
+    seen[size_t(tid)]++;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  });
+  EXPECT_GT(seen[0].load(), 0);
+  EXPECT_GT(seen[1].load(), 0);
+}
+
+TEST(ThreadPool, PerThreadIdsAreExclusive) {
+  // Per-thread scratch indexed by tid must never be used by two threads at once.
+  ThreadPool pool(3);
+  std::vector<std::atomic<int>> busy(3);
+  std::atomic<int> clashes{0};
+  for (int rep = 0; rep < 200; ++rep)
+    pool.parallel_for(300, 1, [&](int64_t, int64_t, int tid) {
+      if (busy[size_t(tid)].fetch_add(1) != 0) clashes++;
+      busy[size_t(tid)].fetch_sub(1);
+    });
+  EXPECT_EQ(clashes.load(), 0);
 }
 
 }  // namespace

@@ -150,6 +150,21 @@ def tensor_to_f32(t, ne, raw, dequantize=None):
     return np.asarray(dequantize(raw, t, ne), dtype=np.float32).reshape(shape)
 
 
+def config_from_gguf(meta, tensors):
+    """HF-style config of a llama/qwen2/qwen3 GGUF written as above (not for llama3 rope scaling,
+    whose original parameters a rope_freqs tensor does not keep)."""
+    a = meta["general.architecture"]
+    assert "rope_freqs.weight" not in tensors, "rope scaling cannot be recovered from rope_freqs"
+    hp = lambda k: meta[f"{a}.{k}"]  # noqa: E731
+    return {"arch": a, "vocab_size": tensors["token_embd.weight"][1][1], "hidden_size": hp("embedding_length"),
+            "intermediate_size": hp("feed_forward_length"), "num_hidden_layers": hp("block_count"),
+            "num_attention_heads": hp("attention.head_count"), "num_key_value_heads": hp("attention.head_count_kv"),
+            "head_dim": meta.get(f"{a}.attention.key_length", hp("rope.dimension_count")),
+            "rms_norm_eps": hp("attention.layer_norm_rms_epsilon"), "rope_theta": hp("rope.freq_base"),
+            "max_position_embeddings": hp("context_length"), "tie_word_embeddings": "output.weight" not in tensors,
+            "attention_bias": "blk.0.attn_q.bias" in tensors}
+
+
 def gguf_to_hf(cfg, tensors, dequantize=None):
     """{gguf name: (type, ne, raw)} -> HF state dict of float32 arrays (rope_freqs dropped)."""
     c = full_config(cfg)
