@@ -9,8 +9,11 @@ APT_PACKAGES=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-jinja2 libopenblas0-pthread
-  nodejs npm
 )
+# Node.js and npm: use the machine's own when present (Debian's npm package conflicts with a
+# separately installed Node.js); otherwise take Debian's.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
