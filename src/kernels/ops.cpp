@@ -1,6 +1,8 @@
 // Elementwise and row-wise operations on f32 activations.
 #include "kernels/ops.h"
 
+#include "kernels/ops_simd.h"
+
 #include <cmath>
 #include <limits>
 
@@ -17,14 +19,33 @@ void rms_norm(const float* x, const float* w, float* out, int64_t n, float eps) 
   }
 }
 
-void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+namespace {
+struct RowOps {
+  void (*silu_mul)(const float*, const float*, float*, int64_t);
+  void (*softmax)(float*, int64_t);
+};
+// Chosen once from the CPU's features; immutable afterwards.
+const RowOps& row_ops() {
+  static const RowOps ops = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RowOps{silu_mul_avx2, softmax_avx2};
+    return RowOps{silu_mul_scalar, softmax_scalar};
+  }();
+  return ops;
+}
+}  // namespace
+
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) { row_ops().silu_mul(gate, up, out, n); }
+void softmax(float* x, int64_t n) { row_ops().softmax(x, n); }
+
+void silu_mul_scalar(const float* gate, const float* up, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
 }
 
-void softmax(float* x, int64_t n) {
+void softmax_scalar(float* x, int64_t n) {
   float mx = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
   double sum = 0;

@@ -1,0 +1,83 @@
+// Row operations: SIMD variants against the scalar versions and closed forms.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "kernels/ops_simd.h"
+
+namespace frugal::kernels {
+namespace {
+
+bool have_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+std::vector<float> randoms(size_t n, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+TEST(Ops, SiluMulAvx2MatchesScalar) {
+  if (!have_avx2()) GTEST_SKIP() << "no AVX2";
+  for (size_t n : {1u, 7u, 8u, 33u, 1000u}) {
+    auto g = randoms(n, 6.0f, 1), u = randoms(n, 1.0f, 2);
+    g[0] = -100.0f;  // exp overflow side
+    if (n > 1) g[1] = 100.0f;
+    std::vector<float> a(n), b(n);
+    silu_mul_scalar(g.data(), u.data(), a.data(), int64_t(n));
+    silu_mul_avx2(g.data(), u.data(), b.data(), int64_t(n));
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(a[i], b[i], 1e-6f * (1.0f + std::fabs(a[i]))) << i;
+  }
+}
+
+TEST(Ops, SoftmaxAvx2MatchesScalarWithInfinities) {
+  if (!have_avx2()) GTEST_SKIP() << "no AVX2";
+  for (size_t n : {1u, 5u, 8u, 17u, 4096u}) {
+    auto x = randoms(n, 10.0f, 3);
+    if (n > 2) x[2] = -std::numeric_limits<float>::infinity();
+    auto y = x;
+    softmax_scalar(x.data(), int64_t(n));
+    softmax_avx2(y.data(), int64_t(n));
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(x[i], y[i], 1e-6f * (1.0f + x[i])) << i;
+      sum += y[i];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+    if (n > 2) {
+      EXPECT_EQ(y[2], 0.0f);
+    }
+  }
+}
+
+TEST(Ops, SoftmaxClosedForm) {
+  float x[3] = {0.0f, std::log(2.0f), std::log(5.0f)};
+  softmax(x, 3);
+  EXPECT_NEAR(x[0], 0.125f, 1e-6f);
+  EXPECT_NEAR(x[1], 0.25f, 1e-6f);
+  EXPECT_NEAR(x[2], 0.625f, 1e-6f);
+}
+
+TEST(Ops, RmsNormAndSilu) {
+  const float x[2] = {3.0f, 4.0f}, w[2] = {1.0f, 2.0f};
+  float y[2];
+  rms_norm(x, w, y, 2, 0.0f);
+  const float r = std::sqrt(12.5f);
+  EXPECT_NEAR(y[0], 3.0f / r, 1e-6f);
+  EXPECT_NEAR(y[1], 8.0f / r, 1e-6f);
+  const float g[1] = {1.5f}, u[1] = {2.0f};
+  float o[1];
+  silu_mul(g, u, o, 1);
+  EXPECT_NEAR(o[0], 1.5f / (1.0f + std::exp(-1.5f)) * 2.0f, 1e-6f);
+}
+
+}  // namespace
+}  // namespace frugal::kernels
