@@ -28,6 +28,7 @@ struct ChatArgs {
   bool think = false, no_think = false;
   int64_t ctx = 0;
   int32_t n_predict = -1;
+  bool ignore_eog = false;
   SamplerOptions sampling;
 };
 
@@ -74,6 +75,7 @@ void chat(const ChatArgs& a) {
   reset();
   GenerateOptions g;
   g.n_predict = a.n_predict;
+  g.stop_at_eog = !a.ignore_eog;
   g.sampling = a.sampling;
   install_sigint();
   std::fprintf(stderr, "frugal chat: /reset starts over, Ctrl-C stops a reply, Ctrl-D or /exit quits\n");
@@ -131,6 +133,7 @@ void register_chat(CLI::App& app) {
   cmd->add_flag("--no-think", a->no_think, "set enable_thinking=false (e.g. Qwen3's non-thinking mode)");
   cmd->add_option("-c,--ctx-size", a->ctx, "context size (default: the model's, at most 4096)");
   cmd->add_option("-n,--n-predict", a->n_predict, "maximum tokens per reply (-1: until end of turn)");
+  cmd->add_flag("--ignore-eog", a->ignore_eog, "keep generating past end-of-turn tokens");
   cmd->add_option("--temp", a->sampling.temperature, "temperature (0: greedy)");
   cmd->add_option("--top-k", a->sampling.top_k, "top-k (0: off)");
   cmd->add_option("--top-p", a->sampling.top_p, "top-p (1: off)");

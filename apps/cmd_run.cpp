@@ -6,6 +6,7 @@
 #include "apps/commands.h"
 #include "apps/common.h"
 #include "base/error.h"
+#include "runtime/bench.h"
 #include "runtime/generate.h"
 
 namespace frugal::cli {
@@ -21,6 +22,7 @@ struct RunArgs {
   bool no_bos = false;
   bool parse_special = false;
   bool verbose = false;
+  bool ignore_eog = false;
   SamplerOptions sampling;
 };
 
@@ -51,6 +53,7 @@ void run(const RunArgs& a) {
   GenerateOptions g;
   g.n_predict = a.n_predict;
   g.batch_size = a.batch;
+  g.stop_at_eog = !a.ignore_eog;
   g.sampling = a.sampling;
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
@@ -63,6 +66,9 @@ void run(const RunArgs& a) {
   std::printf("\n");
   std::fprintf(stderr, "\nprompt: %lld tokens, %.2f tokens/s | generation: %lld tokens, %.2f tokens/s\n",
                (long long)st.n_prompt, st.prompt_tps(), (long long)st.n_generated, st.generate_tps());
+  if (a.verbose)
+    std::fprintf(stderr, "peak RSS: %llu bytes (model file %llu bytes)\n", (unsigned long long)peak_rss_bytes(),
+                 (unsigned long long)engine.file().file_size());
 }
 }  // namespace
 
@@ -86,6 +92,7 @@ void register_run(CLI::App& app) {
   a->sampling.seed = std::random_device{}();
   cmd->add_option("-s,--seed", a->sampling.seed, "random seed (same seed, same output)");
   cmd->add_flag("--no-bos", a->no_bos, "do not add the BOS token");
+  cmd->add_flag("--ignore-eog", a->ignore_eog, "keep generating past end-of-text tokens");
   cmd->add_flag("--parse-special", a->parse_special, "recognise special tokens written in the prompt");
   cmd->add_flag("-v,--verbose", a->verbose, "print model, kernel and cache details");
   cmd->callback([a] { run(*a); });

