@@ -21,6 +21,7 @@ std::string default_model_path() {
 int main(int argc, char** argv) {
   CLI::App app{"frugal: fast, exact LLM inference on the hardware you have"};
   app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();  // --help shows every default
   app.set_version_flag("--version", "frugal 0.1.0");
   using namespace frugal::cli;
   register_run(app);

@@ -11,7 +11,10 @@
   expert_weights_scale written is the factor the engine must apply after optional normalisation.
 - expert_weights_norm: always for deepseek2; for the others only when norm_topk_prob differs from the
   architecture's usual rule (qwen3moe and Mixtral renormalise, qwen2moe and olmoe do not).
-gguf_to_hf() inverts the conversion (unstacking, un-permuting, dequantizing) for the tests.
+- Weights are written as wtype, except 1-D tensors and the router (ffn_gate_inp), which stay F32 as in
+  llama.cpp's converter: routing decisions should not move with the file's weight type.
+gguf_to_hf() inverts the conversion (unstacking, un-permuting, dequantizing) for the tests;
+config_from_gguf() recovers a deepseek2 config (without YaRN) from a file written here.
 """
 import numpy as np
 
@@ -147,7 +150,7 @@ def add_hparams(w, c, name):
 
 
 def write_gguf(path, cfg, state, wtype=G.F32, tokenizer=None, name="frugal-moe-test"):
-    """Writes the model; 1-D tensors stay F32. tokenizer: callable(writer) adding tokenizer.ggml.*."""
+    """Writes the model; 1-D tensors and routers stay F32. tokenizer: callable(writer) adding tokenizer.ggml.*."""
     c = full_config(cfg)
     w = G.GgufWriter()
     add_hparams(w, c, name)
@@ -155,8 +158,32 @@ def write_gguf(path, cfg, state, wtype=G.F32, tokenizer=None, name="frugal-moe-t
     if tokenizer:
         tokenizer(w)
     for tname, arr in convert_tensors(c, state):
-        w.tensor(tname, arr, wtype if arr.ndim >= 2 else G.F32)
+        f32 = arr.ndim < 2 or tname.endswith("ffn_gate_inp.weight")
+        w.tensor(tname, arr, G.F32 if f32 else wtype)
     w.write(path)
+
+
+def config_from_gguf(meta, tensors):
+    """HF-style config of a deepseek2 GGUF written by write_gguf (YaRN scaling is not recovered)."""
+    a = meta["general.architecture"]
+    assert a == "deepseek2" and f"{a}.rope.scaling.type" not in meta, a
+    hp = lambda k, d=None: meta.get(f"{a}.{k}", d)  # noqa: E731
+    kq, rope = hp("attention.key_length"), hp("rope.dimension_count")
+    groups, bias = hp("expert_group_count", 1), "blk.{}.exp_probs_b.bias".format(hp("leading_dense_block_count"))
+    c = {"arch": a, "vocab_size": tensors["token_embd.weight"][1][1], "hidden_size": hp("embedding_length"),
+         "intermediate_size": hp("feed_forward_length"), "num_hidden_layers": hp("block_count"),
+         "num_attention_heads": hp("attention.head_count"), "num_key_value_heads": hp("attention.head_count_kv"),
+         "rms_norm_eps": hp("attention.layer_norm_rms_epsilon"), "rope_theta": hp("rope.freq_base"),
+         "max_position_embeddings": hp("context_length"), "tie_word_embeddings": "output.weight" not in tensors,
+         "n_routed_experts": hp("expert_count"), "num_experts_per_tok": hp("expert_used_count"),
+         "first_k_dense_replace": hp("leading_dense_block_count"), "moe_intermediate_size": hp("expert_feed_forward_length"),
+         "n_shared_experts": hp("expert_shared_count"), "routed_scaling_factor": hp("expert_weights_scale"),
+         "norm_topk_prob": hp("expert_weights_norm"), "n_group": groups, "topk_group": hp("expert_group_used_count", 1),
+         "scoring_func": "sigmoid" if hp("expert_gating_func") == 2 else "softmax",
+         "topk_method": "noaux_tc" if bias in tensors else "group_limited_greedy" if groups > 1 else "greedy",
+         "q_lora_rank": hp("attention.q_lora_rank"), "kv_lora_rank": hp("attention.kv_lora_rank"),
+         "qk_nope_head_dim": kq - rope, "qk_rope_head_dim": rope, "v_head_dim": hp("attention.value_length")}
+    return c
 
 
 def gguf_to_hf(cfg, tensors, dequantize=None):

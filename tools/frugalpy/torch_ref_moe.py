@@ -12,14 +12,19 @@ Architectures ("arch" in the config dict; other fields use HF config.json names)
   olmoe      OLMoE: RMSNorm over the whole q (hidden) and k (kv heads * head_dim) projections.
 
 Parameter names reproduce the HF state-dict layout (model.layers.N.mlp.experts.E.gate_proj.weight,
-...), which hf_to_gguf_moe.py converts. forward(ids [T]) -> logits [T, vocab]; run it in float64 for
-the logits oracle. After a forward, routing() lists per MoE layer the chosen experts and each
-token's selection margin (see route()), so tests can prove top-k choices are not near ties.
+...), which hf_to_gguf_moe.py converts. forward(ids [T] or [B, T]) -> logits [T, vocab] or [B, T, vocab];
+run it in float64 for the logits oracle. After a forward, routing() lists per MoE layer the chosen
+experts and each token's selection margin (see route()), so tests can prove top-k choices are not near ties.
+The same classes train the built-in default model (tools/train_default.py, float32, make_model()): the
+routing path is the oracle's (gradients reach the router through the gathered gate scores; the
+DeepSeek-V3 selection bias has none and is updated from expert load by the trainer). The optional config
+"dropout" (default 0) acts only in training mode, so eval-mode forward is exactly the oracle's.
 """
 import math
 
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 from frugalpy.torch_ref import RMSNorm, rotate_half
 
@@ -29,7 +34,7 @@ DEFAULTS = {"rms_norm_eps": 1e-6, "rope_theta": 10000.0, "rope_scaling": None, "
             "max_position_embeddings": 256, "head_dim": None, "num_key_value_heads": None,
             "routed_scaling_factor": 1.0, "scoring_func": "softmax", "topk_method": "greedy", "n_group": 1,
             "topk_group": 1, "q_lora_rank": None, "n_shared_experts": None, "first_k_dense_replace": 0,
-            "shared_expert_intermediate_size": 0, "norm_topk_prob": None}
+            "shared_expert_intermediate_size": 0, "norm_topk_prob": None, "dropout": 0.0}
 
 
 def full_config(cfg):
@@ -91,12 +96,12 @@ def deinterleave(x):
     return x.reshape(*x.shape[:-1], d // 2, 2).transpose(-1, -2).reshape(x.shape)
 
 
-def causal_attention(q, k, v, scale):
-    """q, k [H, T, d]; v [H, T, dv] -> [T, H * dv]."""
-    T = q.shape[1]
+def causal_attention(q, k, v, scale, dropout=0.0, training=False):
+    """q, k [B, H, T, d]; v [B, H, T, dv] -> [B, T, H * dv]; dropout on the probabilities when training."""
+    T = q.shape[-2]
     mask = torch.full((T, T), float("-inf"), dtype=q.dtype).triu(1)
-    att = torch.softmax(q @ k.transpose(-1, -2) * scale + mask, -1)
-    return (att @ v).transpose(0, 1).reshape(T, -1)
+    att = F.dropout(torch.softmax(q @ k.transpose(-1, -2) * scale + mask, -1), dropout, training)
+    return (att @ v).transpose(1, 2).flatten(2)
 
 
 # ---------------------------------------------------------------- attention
@@ -111,26 +116,27 @@ class GqaAttention(nn.Module):
         self.k_proj = nn.Linear(dim, self.nkv * self.hd, bias=bias)
         self.v_proj = nn.Linear(dim, self.nkv * self.hd, bias=bias)
         self.o_proj = nn.Linear(self.nh * self.hd, dim, bias=False)
-        self.qk_norm = qk_norm
+        self.qk_norm, self.dropout = qk_norm, c["dropout"]
         if qk_norm:
             full = qk_norm == "full"
             self.q_norm = RMSNorm(self.nh * self.hd if full else self.hd, eps)
             self.k_norm = RMSNorm(self.nkv * self.hd if full else self.hd, eps)
 
     def forward(self, x, rope):
-        T = x.shape[0]
+        B, T = x.shape[:2]
         q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         if self.qk_norm == "full":
             q, k = self.q_norm(q), self.k_norm(k)
-        q, k = q.view(T, self.nh, self.hd), k.view(T, self.nkv, self.hd)
+        q, k = q.view(B, T, self.nh, self.hd), k.view(B, T, self.nkv, self.hd)
         if self.qk_norm == "head":
             q, k = self.q_norm(q), self.k_norm(k)
         cos, sin = rope
-        q, k = apply_rope(q.transpose(0, 1), cos, sin), apply_rope(k.transpose(0, 1), cos, sin)
-        v = v.view(T, self.nkv, self.hd).transpose(0, 1)
+        q, k = apply_rope(q.transpose(1, 2), cos, sin), apply_rope(k.transpose(1, 2), cos, sin)
+        v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
         rep = self.nh // self.nkv
-        k, v = k.repeat_interleave(rep, 0), v.repeat_interleave(rep, 0)
-        return self.o_proj(causal_attention(q, k, v, 1.0 / math.sqrt(self.hd)))
+        k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
+        att = causal_attention(q, k, v, 1.0 / math.sqrt(self.hd), self.dropout, self.training)
+        return self.o_proj(att)
 
 
 class MlaAttention(nn.Module):
@@ -151,23 +157,24 @@ class MlaAttention(nn.Module):
         self.kv_a_layernorm = RMSNorm(self.L, eps)
         self.kv_b_proj = nn.Linear(self.L, H * (self.nope + self.vd), bias=False)
         self.o_proj = nn.Linear(H * self.vd, dim, bias=False)
-        self.scale = dqk ** -0.5
+        self.scale, self.dropout = dqk ** -0.5, c["dropout"]
         rs = c["rope_scaling"]
         if rs and rs.get("mscale_all_dim"):
             self.scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
 
     def forward(self, x, rope):
-        T, H = x.shape[0], self.H
+        (B, T), H = x.shape[:2], self.H
         q = self.q_proj(x) if hasattr(self, "q_proj") else self.q_b_proj(self.q_a_layernorm(self.q_a_proj(x)))
-        q_nope, q_pe = q.view(T, H, -1).transpose(0, 1).split([self.nope, self.rope], -1)
+        q_nope, q_pe = q.view(B, T, H, -1).transpose(1, 2).split([self.nope, self.rope], -1)
         latent, k_pe = self.kv_a_proj_with_mqa(x).split([self.L, self.rope], -1)
-        kv = self.kv_b_proj(self.kv_a_layernorm(latent)).view(T, H, -1).transpose(0, 1)
+        kv = self.kv_b_proj(self.kv_a_layernorm(latent)).view(B, T, H, -1).transpose(1, 2)
         k_nope, v = kv.split([self.nope, self.vd], -1)
         cos, sin = rope
         q_pe = apply_rope(deinterleave(q_pe), cos, sin)
-        k_pe = apply_rope(deinterleave(k_pe[None]), cos, sin).expand(H, T, self.rope)
+        k_pe = apply_rope(deinterleave(k_pe[:, None]), cos, sin).expand(B, H, T, self.rope)
         q, k = torch.cat((q_nope, q_pe), -1), torch.cat((k_nope, k_pe), -1)
-        return self.o_proj(causal_attention(q, k, v, self.scale))
+        att = causal_attention(q, k, v, self.scale, self.dropout, self.training)
+        return self.o_proj(att)
 
 
 # ---------------------------------------------------------------- feed-forward and routing
@@ -244,19 +251,21 @@ class SparseMoe(nn.Module):
         self.last = None
 
     def forward(self, x):
+        """x [..., dim]: every token routed on its own; self.last = {"idx" [N, k], "margin" [N]}."""
+        shape, x = x.shape, x.reshape(-1, x.shape[-1])
         bias = getattr(self.gate, "e_score_correction_bias", None)
-        idx, w, margin = route(self.c, x @ self.gate.weight.T, bias)
+        idx, w, margin = route(self.c, x @ self.gate.weight.T, None if bias is None else bias.detach())
         self.last = {"idx": idx, "margin": margin}
         out = torch.zeros_like(x)
         for e, expert in enumerate(self.experts):
             tok, slot = (idx == e).nonzero(as_tuple=True)
             if len(tok):
-                out[tok] += w[tok, slot, None] * expert(x[tok])
+                out = out.index_add(0, tok, w[tok, slot, None] * expert(x[tok]))
         if hasattr(self, "shared_experts"):
             out = out + self.shared_experts(x)
         if hasattr(self, "shared_expert"):
             out = out + torch.sigmoid(self.shared_expert_gate(x)) * self.shared_expert(x)
-        return out
+        return out.view(shape)
 
 
 # ---------------------------------------------------------------- the decoder
@@ -275,7 +284,7 @@ class DecoderLayer(nn.Module):
             ffn = SwiGLU(dim, c["intermediate_size"])
         else:
             ffn = SparseMoe(c)
-        self.ffn_name = "block_sparse_moe" if arch == "mixtral" else "mlp"
+        self.ffn_name, self.dropout = "block_sparse_moe" if arch == "mixtral" else "mlp", c["dropout"]
         setattr(self, self.ffn_name, ffn)
 
     @property
@@ -283,8 +292,9 @@ class DecoderLayer(nn.Module):
         return getattr(self, self.ffn_name)
 
     def forward(self, x, rope):
-        x = x + self.self_attn(self.input_layernorm(x), rope)
-        return x + self.ffn(self.post_attention_layernorm(x))
+        drop = lambda t: F.dropout(t, self.dropout, self.training)  # noqa: E731
+        x = x + drop(self.self_attn(self.input_layernorm(x), rope))
+        return x + drop(self.ffn(self.post_attention_layernorm(x)))
 
 
 class Body(nn.Module):
@@ -296,7 +306,7 @@ class Body(nn.Module):
 
 
 class MoeCausalLM(nn.Module):
-    """forward(ids [T]) -> logits [T, vocab] in the parameters' dtype."""
+    """forward(ids [T] or [B, T]) -> logits [T, vocab] or [B, T, vocab] in the parameters' dtype."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -306,22 +316,38 @@ class MoeCausalLM(nn.Module):
             self.lm_head = nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
 
     def forward(self, ids):
-        c = self.config
-        x = self.model.embed_tokens(ids)
+        c, single = self.config, ids.dim() == 1
+        x = self.model.embed_tokens(ids[None] if single else ids)
         rot = c["qk_rope_head_dim"] if c["arch"] == "deepseek2" else c["head_dim"]
-        rope = tuple(t.to(x.dtype) for t in rope_tables(c, rot, len(ids)))
+        rope = tuple(t.to(x.dtype) for t in rope_tables(c, rot, x.shape[1]))
         for layer in self.model.layers:
             x = layer(x, rope)
         out = self.model.embed_tokens.weight if c["tie_word_embeddings"] else self.lm_head.weight
-        return self.model.norm(x) @ out.T
+        logits = self.model.norm(x) @ out.T
+        return logits[0] if single else logits
 
     def routing(self):
         """[(layer index, {"idx": [T, k], "margin": [T]})] from the last forward, MoE layers only."""
         return [(i, l.ffn.last) for i, l in enumerate(self.model.layers) if isinstance(l.ffn, SparseMoe)]
 
 
+def make_model(cfg, seed=0, dtype=torch.float32, init_std=0.02):
+    """Seeded model for training: N(0, init_std) matrices and embeddings (router included), unit norms,
+    zero selection bias."""
+    torch.manual_seed(seed)
+    m = MoeCausalLM(cfg)
+    for name, p in m.named_parameters():
+        if name.endswith("norm.weight"):
+            nn.init.ones_(p)
+        elif name.endswith(("e_score_correction_bias", ".bias")):
+            nn.init.zeros_(p)
+        else:
+            nn.init.normal_(p, 0.0, init_std)
+    return m.to(dtype)
+
+
 def load_state(cfg, state, dtype=torch.float64):
     """Model from an HF-layout state dict {name: array/tensor} (strict)."""
     m = MoeCausalLM(cfg).to(dtype)
     m.load_state_dict({k: torch.as_tensor(v).to(dtype) for k, v in state.items()}, strict=True)
-    return m
+    return m.eval()
