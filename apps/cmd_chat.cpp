@@ -30,6 +30,7 @@ struct ChatArgs {
   int32_t n_predict = -1;
   bool ignore_eog = false;
   SamplerOptions sampling;
+  int64_t seed = -1;
 };
 
 // ChatML, for models whose file carries no template.
@@ -139,9 +140,9 @@ void register_chat(CLI::App& app) {
   cmd->add_option("--top-p", a->sampling.top_p, "top-p (1: off)");
   cmd->add_option("--min-p", a->sampling.min_p, "min-p (0: off)");
   cmd->add_option("--repeat-penalty", a->sampling.repeat_penalty, "repetition penalty (1: off)");
-  a->sampling.seed = std::random_device{}();
-  cmd->add_option("-s,--seed", a->sampling.seed, "random seed");
+  cmd->add_option("-s,--seed", a->seed, "random seed (same seed, same output; -1: a random seed)");
   cmd->callback([a] {
+    a->sampling.seed = a->seed >= 0 ? uint64_t(a->seed) : std::random_device{}();
     FRUGAL_CHECK(!(a->think && a->no_think), "--think and --no-think exclude each other");
     chat(*a);
   });

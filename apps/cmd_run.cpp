@@ -24,6 +24,7 @@ struct RunArgs {
   bool verbose = false;
   bool ignore_eog = false;
   SamplerOptions sampling;
+  int64_t seed = -1;
 };
 
 void run(const RunArgs& a) {
@@ -89,13 +90,15 @@ void register_run(CLI::App& app) {
   cmd->add_option("--repeat-last-n", a->sampling.repeat_last_n, "penalty window in tokens (-1: all)");
   cmd->add_option("--presence-penalty", a->sampling.presence_penalty, "presence penalty");
   cmd->add_option("--frequency-penalty", a->sampling.frequency_penalty, "frequency penalty");
-  a->sampling.seed = std::random_device{}();
-  cmd->add_option("-s,--seed", a->sampling.seed, "random seed (same seed, same output)");
+  cmd->add_option("-s,--seed", a->seed, "random seed (same seed, same output; -1: a random seed)");
   cmd->add_flag("--no-bos", a->no_bos, "do not add the BOS token");
   cmd->add_flag("--ignore-eog", a->ignore_eog, "keep generating past end-of-text tokens");
   cmd->add_flag("--parse-special", a->parse_special, "recognise special tokens written in the prompt");
   cmd->add_flag("-v,--verbose", a->verbose, "print model, kernel and cache details");
-  cmd->callback([a] { run(*a); });
+  cmd->callback([a] {
+    a->sampling.seed = a->seed >= 0 ? uint64_t(a->seed) : std::random_device{}();
+    run(*a);
+  });
 }
 
 }  // namespace frugal::cli
