@@ -1,4 +1,5 @@
 // UTF-8 helpers for the tokenizers (see utf8.h).
+#include "base/utf8.h"
 #include "tokenizer/utf8.h"
 
 #include <array>
@@ -63,23 +64,7 @@ uint32_t utf8_decode(std::string_view s, size_t i, size_t len) {
   }
 }
 
-void utf8_append(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+void utf8_append(std::string& out, uint32_t cp) { frugal::append_utf8(out, cp); }
 
 void utf8_lossy_append(std::string& out, std::string_view s) {
   size_t i = 0;
