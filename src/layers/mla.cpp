@@ -105,8 +105,13 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
       for (int64_t j = 0; j < n; ++j) kernels::axpy(cl, s[j], cache + j * W, L);
     }
   });
-  for (int64_t h = 0; h < H; ++h)
-    ctx.kernels.matmul(ctx.pool, v_rows(h), c_lat.get() + h * L, T, H * L, o + h * opt_.v_head, H * opt_.v_head);
+  // Values out of latent space, one head per task (each head's slice of kv_b is small: one
+  // parallel region for all heads instead of one per head).
+  ctx.pool.parallel_for(H, 1, [&](int64_t b, int64_t e, int) {
+    ThreadPool serial(1);
+    for (int64_t h = b; h < e; ++h)
+      ctx.kernels.matmul(serial, v_rows(h), c_lat.get() + h * L, T, H * L, o + h * opt_.v_head, H * opt_.v_head);
+  });
 }
 
 void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {

@@ -24,7 +24,11 @@ rounding alone moves the float64 reference by a median 1-6% per row and flips a 
 budget is calibrated per model: median row error <= 2.5 x the median change that Q8_0 weight
 rounding causes in the reference, max <= 0.5 and top-1 agreement >= 75% (near-tie top logits and
 routes flip). A check shows this budget still fails for experts swapped in pairs (2i <-> 2i+1).
-Arguments (optional): case names to run a subset.
+The shipped built-in model models/default.gguf (deepseek2, F16, router F32, trained by
+tools/train_default.py) is checked the same way on real text: `--isa reference` at 1e-4 for one batch
+and for --prefill 16 + decode, and the default kernels on one batch; a trained router can have near
+ties, so the check reports the prompt's smallest routing margin and requires it to clear 1e-5.
+Arguments (optional): case names to run a subset ("default" for the shipped model alone).
 """
 import os
 import re
@@ -36,9 +40,9 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.bpe_train import add_tokenizer, minimal_vocab
+from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import permute_rows
-from frugalpy.hf_to_gguf_moe import gguf_to_hf, write_gguf
+from frugalpy.hf_to_gguf_moe import config_from_gguf, gguf_to_hf, write_gguf
 from frugalpy.torch_ref_moe import MoeCausalLM, full_config, load_state
 
 BIN = os.environ.get("FRUGAL_BIN", "frugal")
@@ -253,10 +257,35 @@ def quant_checks(case, cfg, state, src, ids, ref_f32):
         compare(f"{case} Q8_0 isa=auto {what}", dst, ids, ref, n_vocab, pf, fast=FAST_RATIO * budget)
 
 
+def default_model_check():
+    """models/default.gguf (trained deepseek2) against the float64 reference on a Shakespeare prompt."""
+    src = os.path.abspath(os.path.join(os.environ.get("FRUGAL_ROOT", "."), "models", "default.gguf"))
+    if not os.path.exists(src):
+        return check("models/default.gguf exists", False, src)
+    meta, tensors = G.read_gguf(src)
+    if meta["general.architecture"] != "deepseek2":
+        return print(f"SKIP default.gguf: architecture {meta['general.architecture']} (test_logits_dense.py)")
+    path = os.path.join(TMP, "default.gguf")  # the engine's logits files go beside it, not into models/
+    if os.path.lexists(path):
+        os.remove(path)
+    os.symlink(src, path)
+    cfg = config_from_gguf(meta, tensors)
+    text = "ROMEO:\nBut, soft! what light through yonder window breaks?\nIt is the east.\n"
+    tok = Tokenizer(meta["tokenizer.ggml.tokens"], [tuple(m.split(" ")) for m in meta["tokenizer.ggml.merges"]],
+                    gpt2_pattern(text))
+    ids = [meta["tokenizer.ggml.bos_token_id"]] + tok.encode(text)
+    ref, routes = reference(cfg, gguf_to_hf(cfg, tensors), ids, routing=True)
+    check("default.gguf routing margins clear 1e-5", routing_margin(routes) > 1e-5,
+          f"(min {routing_margin(routes):.1e} over {len(routes)} MoE layers, {len(ids)} tokens)")
+    for pf, isa, what in ((None, "reference", "one batch"), (16, "reference", "prefill 16 + decode"),
+                          (None, None, "one batch")):
+        compare(f"default.gguf F16 isa={isa or 'auto'} {what}", path, ids, ref, cfg["vocab_size"], pf, isa)
+
+
 def main():
     os.makedirs(TMP, exist_ok=True)
     t0 = time.time()
-    only = sys.argv[1:] or list(CASES)
+    only = sys.argv[1:] or list(CASES) + ["default"]
     for i, case in enumerate(CASES):
         if case not in only:
             continue
@@ -264,9 +293,11 @@ def main():
         state = random_state(cfg, seed=200 + i)
         path, ids, ref = oracle_checks(case, cfg, state, seed=17 + i)
         quant_checks(case, cfg, state, path, ids, ref)
-    if only == list(CASES):
+    if all(case in only for case in CASES):
         check("some batch routes an expert to a single token", len(SINGLE_TOKEN_EXPERT) > 0,
               f"({len(SINGLE_TOKEN_EXPERT)} such (case, layer, expert), e.g. {SINGLE_TOKEN_EXPERT[:2]})")
+    if "default" in only:
+        default_model_check()
     n_ok = sum(RESULTS)
     print(f"{n_ok} passed, {len(RESULTS) - n_ok} failed  ({time.time() - t0:.1f}s)")
     return 0 if RESULTS and n_ok == len(RESULTS) else 1

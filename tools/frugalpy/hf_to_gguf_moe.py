@@ -163,26 +163,30 @@ def write_gguf(path, cfg, state, wtype=G.F32, tokenizer=None, name="frugal-moe-t
     w.write(path)
 
 
+DS_KEYS = {"hidden_size": "embedding_length", "intermediate_size": "feed_forward_length",
+           "num_hidden_layers": "block_count", "num_attention_heads": "attention.head_count",
+           "num_key_value_heads": "attention.head_count_kv", "rms_norm_eps": "attention.layer_norm_rms_epsilon",
+           "rope_theta": "rope.freq_base", "max_position_embeddings": "context_length",
+           "n_routed_experts": "expert_count", "num_experts_per_tok": "expert_used_count",
+           "first_k_dense_replace": "leading_dense_block_count", "moe_intermediate_size": "expert_feed_forward_length",
+           "n_shared_experts": "expert_shared_count", "routed_scaling_factor": "expert_weights_scale",
+           "norm_topk_prob": "expert_weights_norm", "q_lora_rank": "attention.q_lora_rank",
+           "kv_lora_rank": "attention.kv_lora_rank", "qk_rope_head_dim": "rope.dimension_count",
+           "v_head_dim": "attention.value_length"}
+
+
 def config_from_gguf(meta, tensors):
     """HF-style config of a deepseek2 GGUF written by write_gguf (YaRN scaling is not recovered)."""
     a = meta["general.architecture"]
     assert a == "deepseek2" and f"{a}.rope.scaling.type" not in meta, a
-    hp = lambda k, d=None: meta.get(f"{a}.{k}", d)  # noqa: E731
-    kq, rope = hp("attention.key_length"), hp("rope.dimension_count")
-    groups, bias = hp("expert_group_count", 1), "blk.{}.exp_probs_b.bias".format(hp("leading_dense_block_count"))
-    c = {"arch": a, "vocab_size": tensors["token_embd.weight"][1][1], "hidden_size": hp("embedding_length"),
-         "intermediate_size": hp("feed_forward_length"), "num_hidden_layers": hp("block_count"),
-         "num_attention_heads": hp("attention.head_count"), "num_key_value_heads": hp("attention.head_count_kv"),
-         "rms_norm_eps": hp("attention.layer_norm_rms_epsilon"), "rope_theta": hp("rope.freq_base"),
-         "max_position_embeddings": hp("context_length"), "tie_word_embeddings": "output.weight" not in tensors,
-         "n_routed_experts": hp("expert_count"), "num_experts_per_tok": hp("expert_used_count"),
-         "first_k_dense_replace": hp("leading_dense_block_count"), "moe_intermediate_size": hp("expert_feed_forward_length"),
-         "n_shared_experts": hp("expert_shared_count"), "routed_scaling_factor": hp("expert_weights_scale"),
-         "norm_topk_prob": hp("expert_weights_norm"), "n_group": groups, "topk_group": hp("expert_group_used_count", 1),
-         "scoring_func": "sigmoid" if hp("expert_gating_func") == 2 else "softmax",
-         "topk_method": "noaux_tc" if bias in tensors else "group_limited_greedy" if groups > 1 else "greedy",
-         "q_lora_rank": hp("attention.q_lora_rank"), "kv_lora_rank": hp("attention.kv_lora_rank"),
-         "qk_nope_head_dim": kq - rope, "qk_rope_head_dim": rope, "v_head_dim": hp("attention.value_length")}
+    c = {k: meta.get(f"{a}.{g}") for k, g in DS_KEYS.items()}
+    groups = meta.get(f"{a}.expert_group_count", 1)
+    biased = f"blk.{c['first_k_dense_replace']}.exp_probs_b.bias" in tensors
+    c.update(arch=a, vocab_size=tensors["token_embd.weight"][1][1], tie_word_embeddings="output.weight" not in tensors,
+             qk_nope_head_dim=meta[f"{a}.attention.key_length"] - c["qk_rope_head_dim"],
+             n_group=groups, topk_group=meta.get(f"{a}.expert_group_used_count", 1),
+             scoring_func="sigmoid" if meta[f"{a}.expert_gating_func"] == 2 else "softmax",
+             topk_method="noaux_tc" if biased else "group_limited_greedy" if groups > 1 else "greedy")
     return c
 
 

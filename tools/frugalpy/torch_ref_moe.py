@@ -256,16 +256,21 @@ class SparseMoe(nn.Module):
         bias = getattr(self.gate, "e_score_correction_bias", None)
         idx, w, margin = route(self.c, x @ self.gate.weight.T, None if bias is None else bias.detach())
         self.last = {"idx": idx, "margin": margin}
-        out = torch.zeros_like(x)
-        for e, expert in enumerate(self.experts):
-            tok, slot = (idx == e).nonzero(as_tuple=True)
-            if len(tok):
-                out = out.index_add(0, tok, w[tok, slot, None] * expert(x[tok]))
+        out = self.routed(x, idx, w)
         if hasattr(self, "shared_experts"):
             out = out + self.shared_experts(x)
         if hasattr(self, "shared_expert"):
             out = out + torch.sigmoid(self.shared_expert_gate(x)) * self.shared_expert(x)
         return out.view(shape)
+
+    def routed(self, x, idx, w):
+        """sum_j w[t, j] * expert_idx[t, j](x[t]): tokens grouped by expert (one gather, one scatter-add);
+        each token's terms are added in increasing expert order."""
+        order = idx.flatten().sort(stable=True).indices
+        tok = order // idx.shape[1]
+        counts = torch.bincount(idx.flatten(), minlength=len(self.experts)).tolist()
+        y = torch.cat([e(xe) for e, xe in zip(self.experts, x[tok].split(counts))])
+        return torch.zeros_like(x).index_add(0, tok, w.flatten()[order, None] * y)
 
 
 # ---------------------------------------------------------------- the decoder
