@@ -21,7 +21,6 @@ struct BenchArgs {
   int32_t batch = 512;
   int reps = 3;
   bool json = false;
-  bool no_repack = false;
   uint64_t bandwidth_bytes = uint64_t(1) << 30;
 };
 
@@ -56,7 +55,6 @@ void bench(const BenchArgs& a) {
       eo.n_threads = t;
       eo.isa = kernels::isa_from_name(a.isa);
       eo.load_tokenizer = false;
-      eo.repack = !a.no_repack;
       Engine engine(eo);
       const auto& info = engine.model().info();
       const int nt = engine.pool().size();
@@ -118,7 +116,6 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
   cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
   cmd->add_flag("--json", a->json, "print JSON instead of a table");
-  cmd->add_flag("--no-repack", a->no_repack, "keep weights in the file's layout (no load-time repacking)");
   cmd->callback([a, threads] {
     if (!threads->empty()) a->threads = parse_list(*threads);
     bench(*a);

@@ -13,7 +13,6 @@ struct ModelArgs {
   std::string model;
   int threads = 0;
   std::string isa = "auto";
-  bool no_repack = false;
 
   // Adds -m/--model, -t/--threads, --isa to `cmd`.
   void add_to(CLI::App* cmd);

@@ -21,12 +21,4 @@ RowDotFn scalar_row_dot(GgmlType t);
 RowDotFn avx2_row_dot(GgmlType t);
 RowDotFn avx512_row_dot(GgmlType t);
 
-// Most activation rows one Rows16 micro-kernel call handles.
-constexpr int kGemmTile = 8;
-// Rows16 micro-kernels (WeightLayout::Rows16): y[t * ldy + r] = dot(row r of the 16-row group
-// at `group`, activation row t of x) for r < 16, t < nt (1 <= nt <= kGemmTile).
-using Rows16Fn = void (*)(const uint8_t* group, const ActRows& x, int nt, float* y, int64_t ldy);
-// nullptr when the format has no AVX-512 Rows16 kernel (call only after a CPU check).
-Rows16Fn avx512_rows16(GgmlType t);
-
 }  // namespace frugal::kernels

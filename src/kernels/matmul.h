@@ -3,13 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include "base/thread_pool.h"
 #include "io/ggml_types.h"
 #include "tensor/matrix.h"
-#include "tensor/weight_preparer.h"
 
 namespace frugal::kernels {
 
@@ -47,15 +45,8 @@ class Kernels {
   void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tok, int64_t ldx, float* y,
               int64_t ldy) const;
 
-  // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups). Any layout.
+  // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups).
   void dequantize_row(const WeightMatrix& w, int64_t row, float* out) const;
-
-  // A WeightPreparer that repacks weights at load into the layout these kernels stream
-  // fastest (WeightLayout::Rows16), or nullptr when that is the plain layout (every ISA but
-  // Avx512). `pool` parallelises the repacking; matmul and dequantize_row accept both layouts
-  // with every ISA. The matrices it prepares must lie in read-only file mappings (GgufFile):
-  // it drops their pages once repacked so resident memory holds one copy.
-  std::unique_ptr<WeightPreparer> weight_preparer(ThreadPool& pool) const;
 
   // Throws Error("unsupported tensor type X in tensor NAME") if no kernel handles w.type.
   static void check_supported(GgmlType type, const std::string& tensor_name);
