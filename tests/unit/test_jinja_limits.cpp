@@ -13,13 +13,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Renders `tpl`, expecting an error that contains `want`, within one second.
+// Renders `tpl`, expecting an error that contains `want`. The step, depth and size budgets are
+// what bound the work (about 0.1-0.3 s in a release build on a quiet machine); the clock check
+// only catches a budget that stopped working, with room for a loaded CI machine or a sanitizer build.
 void expect_fast_error(const std::string& tpl, const std::string& want, const char* context = "{}") {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string err = error_of(tpl, context);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_THAT(err, HasSubstr(want)) << tpl;
-  EXPECT_LT(s, 1.0) << "took " << s << " s: " << tpl;
+  EXPECT_LT(s, 10.0) << "took " << s << " s: " << tpl;
 }
 
 TEST(JinjaLimits, HugeRange) {
