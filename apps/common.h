@@ -1,4 +1,4 @@
-// Options shared by subcommands that load a model (-m, -t, --isa).
+// Options shared by subcommands that load a model (-m, -t, --isa, --no-repack).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -13,8 +13,9 @@ struct ModelArgs {
   std::string model;
   int threads = 0;
   std::string isa = "auto";
+  bool no_repack = false;
 
-  // Adds -m/--model, -t/--threads, --isa to `cmd`.
+  // Adds -m/--model, -t/--threads, --isa, --no-repack to `cmd`.
   void add_to(CLI::App* cmd);
   // The model path, or the built-in default model when -m was not given.
   std::string path() const;

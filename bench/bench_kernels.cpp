@@ -1,4 +1,4 @@
-// Micro-benchmarks of the matmul kernels (every format x ISA, decode and prompt shapes) and a
+// Micro-benchmarks of the matmul kernels (every format x ISA x layout, decode and prompt shapes) and a
 // STREAM-like memory read test, reporting weight bytes streamed per second and GFLOP/s.
 #include <benchmark/benchmark.h>
 
@@ -13,6 +13,7 @@
 #include "base/thread_pool.h"
 #include "kernels/matmul.h"
 #include "kernels/quant/formats.h"
+#include "kernels/repack/repacker.h"
 
 namespace {
 
@@ -36,9 +37,17 @@ std::vector<uint8_t> make_matrix(GgmlType t, int64_t rows, int64_t cols) {
 }
 
 // hot: the same matrix every iteration (cache-resident when small): the kernels' compute ceiling.
+// repack: the weights in the Rows16 layout (as the engine stores them for AVX-512).
 void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64_t cols, int64_t n_tok, int threads,
-               bool hot) {
-  const auto one = make_matrix(type, rows, cols);
+               bool hot, bool repack) {
+  auto one = make_matrix(type, rows, cols);
+  ThreadPool pool(threads);
+  const WeightLayout layout = repack ? WeightLayout::Rows16 : WeightLayout::Plain;
+  if (repack) {
+    std::vector<uint8_t> packed(one.size());
+    repack_rows16(pool, {type, rows, cols, one.data(), one.size() / size_t(rows)}, 1, one.size(), packed.data());
+    one.swap(packed);
+  }
   const size_t copies = hot ? 1 : std::max<size_t>(1, kWorkingSet / one.size());
   std::vector<uint8_t> all(one.size() * copies);
   for (size_t i = 0; i < copies; ++i) std::memcpy(all.data() + i * one.size(), one.data(), one.size());
@@ -46,11 +55,10 @@ void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64
   std::mt19937 rng(2);
   std::normal_distribution<float> g(0, 1);
   for (auto& v : x) v = g(rng);
-  ThreadPool pool(threads);
   const Kernels k = Kernels::select(isa);
   size_t i = 0;
   for (auto _ : st) {
-    const WeightMatrix w{type, rows, cols, all.data() + (i++ % copies) * one.size(), one.size() / size_t(rows)};
+    const WeightMatrix w{type, rows, cols, all.data() + (i++ % copies) * one.size(), one.size() / size_t(rows), layout};
     k.matmul(pool, w, x.data(), n_tok, cols, y.data(), rows);
     benchmark::DoNotOptimize(y.data());
   }
@@ -85,18 +93,25 @@ int register_all() {
                             GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16, GgmlType::F32};
   // rows x cols; the last shape is small and reused every iteration ("hot": from L2).
   const int64_t shapes[][2] = {{2048, 2048}, {8192, 2048}, {2048, 8192}, {256, 2048}};
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Reference}) {
+  // "avx512r": AVX-512 on Rows16 (repacked) weights, as the engine runs them.
+  const std::pair<Isa, bool> variants[] = {
+      {Isa::Avx512, true}, {Isa::Avx512, false}, {Isa::Avx2, false}, {Isa::Scalar, false}, {Isa::Reference, false}};
+  for (const auto& [isa, repack] : variants) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : types)
       for (const auto& s : shapes)
-        for (int64_t n_tok : {1, 64})
+        for (int64_t n_tok : {1, 64, 256})
           for (int threads : {1, 2}) {
+            const FormatDesc& f = format_of(t);
+            const WeightMatrix probe{t, s[0], s[1], nullptr, uint64_t(s[1] / f.block_elems * f.block_bytes)};
             if (isa == Isa::Reference && n_tok > 1) continue;
+            if (repack && !can_repack_rows16(probe)) continue;
+            if (n_tok == 256 && (isa != Isa::Avx512 || s[0] == 256)) continue;
             const bool hot = s[0] == 256;
-            const std::string name = std::string("matmul/") + format_of(t).name + "/" + isa_name(isa) + "/" +
+            const std::string name = std::string("matmul/") + f.name + "/" + isa_name(isa) + (repack ? "r/" : "/") +
                                      std::to_string(s[0]) + "x" + std::to_string(s[1]) + (hot ? "hot" : "") +
                                      "/tok" + std::to_string(n_tok) + "/thr" + std::to_string(threads);
-            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, isa, s[0], s[1], n_tok, threads, hot)
+            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, isa, s[0], s[1], n_tok, threads, hot, repack)
                 ->Unit(benchmark::kMicrosecond)
                 ->UseRealTime();
           }

@@ -21,4 +21,26 @@ RowDotFn scalar_row_dot(GgmlType t);
 RowDotFn avx2_row_dot(GgmlType t);
 RowDotFn avx512_row_dot(GgmlType t);
 
+// Most activation rows one Rows16 micro-kernel call handles.
+constexpr int kGemmTile = 8;
+// One Rows16 micro-kernel call: block columns [b0, b1) of a 16-row group, activation rows
+// t < nt (1 <= nt <= kGemmTile).
+struct Rows16Call {
+  int64_t b0, b1;
+  int nt;
+  float* y;
+  int64_t ldy;
+};
+// Rows16 micro-kernels (WeightLayout::Rows16): y[t * ldy + r] = the dot of row r of the group
+// at `group` (block 0) with activation row t of x over the call's block columns.
+using Rows16Fn = void (*)(const uint8_t* group, const ActRows& x, const Rows16Call& call);
+// nullptr when the format has no AVX-512 Rows16 kernel (call only after a CPU check). Every
+// format with a Rows16 layout (repack/rows16.h) has one.
+Rows16Fn avx512_rows16(GgmlType t);
+Rows16Fn avx512_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx512_rows16)
+// Pair kernels: two consecutive groups (32 rows: y[t * ldy + r], r < 32) per call, nt <= kPairTile;
+// nullptr for formats without one.
+constexpr int kPairTile = 6;
+Rows16Fn avx512_rows16_pair(GgmlType t);
+
 }  // namespace frugal::kernels

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 
 #include "base/thread_pool.h"
 #include "io/ggml_types.h"
 #include "tensor/matrix.h"
+#include "tensor/weight_preparer.h"
 
 namespace frugal::kernels {
 
@@ -28,6 +31,16 @@ Isa detect_best_isa();
 // Whether this CPU can run `isa` (Reference, Scalar and Auto: always).
 bool cpu_supports(Isa isa);
 
+// One product of a batch: y = W x with Kernels::matmul's arguments.
+struct MatmulJob {
+  WeightMatrix w;
+  const float* x = nullptr;
+  int64_t n_tok = 0;
+  int64_t ldx = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
 class Kernels {
  public:
   // Selects kernels for `requested` (Auto = best available); throws Error if the CPU lacks it.
@@ -45,8 +58,22 @@ class Kernels {
   void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tok, int64_t ldx, float* y,
               int64_t ldy) const;
 
-  // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups).
+  // Runs independent matmuls in one parallel region: the threads share the work items of all
+  // jobs, so jobs of uneven size (the experts of a MoE layer with their token counts, an
+  // expert's gate and up projections) keep every thread busy and wake them once, not once
+  // per job. Jobs with the same x, n_tok, ldx, cols and activation format quantize x once.
+  // Each y equals what matmul() writes for its job; no y may overlap another job's x or y.
+  void matmul_batch(ThreadPool& pool, std::span<const MatmulJob> jobs) const;
+
+  // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups). Any layout.
   void dequantize_row(const WeightMatrix& w, int64_t row, float* out) const;
+
+  // A WeightPreparer that repacks weights at load into the layout these kernels stream
+  // fastest (WeightLayout::Rows16), or nullptr when that is the plain layout (every ISA but
+  // Avx512). `pool` parallelises the repacking; matmul and dequantize_row accept both layouts
+  // with every ISA. The matrices it prepares must lie in read-only file mappings (GgufFile):
+  // it drops their pages once repacked so resident memory holds one copy.
+  std::unique_ptr<WeightPreparer> weight_preparer(ThreadPool& pool) const;
 
   // Throws Error("unsupported tensor type X in tensor NAME") if no kernel handles w.type.
   static void check_supported(GgmlType type, const std::string& tensor_name);

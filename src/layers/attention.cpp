@@ -39,8 +39,10 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
   const int64_t T = in.batch.size(), hd = opt_.head_dim;
   const int64_t dq = opt_.n_head * hd, dkv = opt_.n_head_kv * hd;
   auto k = alloc_floats(T * dkv);  // [T, dkv]
-  wq_.forward(ctx, x, T, q);
-  wk_.forward(ctx, x, T, k.get());
+  auto v = alloc_floats(T * dkv);  // [T, dkv]
+  const Linear* proj[] = {&wq_, &wk_, &wv_};
+  float* outs[] = {q, k.get(), v.get()};
+  forward_all(ctx, x, T, proj, outs);
   for (int64_t t = 0; t < T; ++t) {
     float* qt = q + t * dq;
     float* kt = k.get() + t * dkv;
@@ -56,8 +58,6 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
     in.rope.apply(t, kt, opt_.n_head_kv, hd, opt_.rope_mode);
     std::copy(kt, kt + dkv, in.cache.k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
   }
-  auto v = alloc_floats(T * dkv);  // [T, dkv]
-  wv_.forward(ctx, x, T, v.get());
   for (int64_t t = 0; t < T; ++t)
     std::copy(v.get() + t * dkv, v.get() + (t + 1) * dkv,
               in.cache.v(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));

@@ -23,8 +23,9 @@ void SwigluFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok
   const int64_t n_ff = gate_.out();
   auto g = alloc_floats(n_tok * n_ff);  // [n_tok, n_ff]
   auto u = alloc_floats(n_tok * n_ff);  // [n_tok, n_ff]
-  gate_.forward(ctx, x, n_tok, g.get());
-  up_.forward(ctx, x, n_tok, u.get());
+  const Linear* proj[] = {&gate_, &up_};
+  float* outs[] = {g.get(), u.get()};
+  forward_all(ctx, x, n_tok, proj, outs);
   kernels::silu_mul(g.get(), u.get(), g.get(), n_tok * n_ff);
   down_.forward(ctx, g.get(), n_tok, out);
 }

@@ -13,6 +13,9 @@ class SwigluFfn final : public FfnBlock {
   static std::unique_ptr<SwigluFfn> bind(WeightBinder& b, const std::string& prefix, int64_t n_embd, int64_t n_ff);
   void forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const override;
   uint64_t active_weight_bytes() const override { return gate_.w.bytes() + up_.w.bytes() + down_.w.bytes(); }
+  const Linear& gate() const { return gate_; }
+  const Linear& up() const { return up_; }
+  const Linear& down() const { return down_; }
 
  private:
   Linear gate_, up_, down_;

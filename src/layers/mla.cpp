@@ -50,20 +50,23 @@ WeightMatrix MlaAttention::v_rows(int64_t h) const {
 // q: [T, H, nope + rope] with RoPE applied; the cache gets [latent (normalised), k_pe (roped)].
 void MlaAttention::project(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const {
   const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
+  const int64_t W = L + opt_.qk_rope;
+  auto kv = alloc_floats(T * W);  // [T, kv_lora + rope]
   if (opt_.q_lora_rank > 0) {
     auto qa = alloc_floats(T * opt_.q_lora_rank);  // [T, q_lora]
-    wq_a_.forward(ctx, x, T, qa.get());
+    const Linear* proj[] = {&wq_a_, &wkv_a_};
+    float* outs[] = {qa.get(), kv.get()};
+    forward_all(ctx, x, T, proj, outs);
     for (int64_t t = 0; t < T; ++t) {
       float* r = qa.get() + t * opt_.q_lora_rank;
       kernels::rms_norm(r, q_a_norm_.data(), r, opt_.q_lora_rank, opt_.norm_eps);
     }
     wq_b_.forward(ctx, qa.get(), T, q);
   } else {
-    wq_.forward(ctx, x, T, q);
+    const Linear* proj[] = {&wq_, &wkv_a_};
+    float* outs[] = {q, kv.get()};
+    forward_all(ctx, x, T, proj, outs);
   }
-  const int64_t W = L + opt_.qk_rope;
-  auto kv = alloc_floats(T * W);  // [T, kv_lora + rope]
-  wkv_a_.forward(ctx, x, T, kv.get());
   for (int64_t t = 0; t < T; ++t) {
     float* row = kv.get() + t * W;
     kernels::rms_norm(row, kv_a_norm_.data(), row, L, opt_.norm_eps);

@@ -91,51 +91,91 @@ uint64_t MoeFfn::active_weight_bytes() const {
   return b;
 }
 
-// Runs expert e over its tokens `toks` (rows of x) and adds weight * result into out rows.
-void MoeFfn::run_expert(const ForwardContext& ctx, int64_t e, const std::vector<int32_t>& toks,
-                        const std::vector<float>& weights, const float* x, float* out) const {
-  const int64_t n = int64_t(toks.size()), E = opt_.n_embd, F = opt_.n_ff_exp;
-  auto xs = alloc_floats(n * E);  // gathered inputs [n, E]
-  for (int64_t i = 0; i < n; ++i) std::copy(x + toks[size_t(i)] * E, x + (toks[size_t(i)] + 1) * E, xs.get() + i * E);
-  auto g = alloc_floats(n * F);  // [n, F]
-  auto u = alloc_floats(n * F);  // [n, F]
-  ctx.kernels.matmul(ctx.pool, gate_.expert(e), xs.get(), n, E, g.get(), F);
-  ctx.kernels.matmul(ctx.pool, up_.expert(e), xs.get(), n, E, u.get(), F);
-  kernels::silu_mul(g.get(), u.get(), g.get(), n * F);
-  auto y = alloc_floats(n * E);  // [n, E]
-  ctx.kernels.matmul(ctx.pool, down_.expert(e), g.get(), n, F, y.get(), E);
-  for (int64_t i = 0; i < n; ++i) kernels::axpy(out + toks[size_t(i)] * E, weights[size_t(i)], y.get() + i * E, E);
-}
+// The batch's (token, expert) pairs grouped by expert: rows [first[i], first[i] + count[i])
+// of the gathered matrices belong to expert experts[i]; row j holds token tok[j], weight wt[j].
+struct MoeFfn::Plan {
+  std::vector<int32_t> experts;
+  std::vector<int64_t> first, count;
+  std::vector<int32_t> tok;
+  std::vector<float> wt;
+};
 
-void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const {
+MoeFfn::Plan MoeFfn::route(const ForwardContext& ctx, const float* x, int64_t n_tok) const {
   const auto& r = opt_.router;
-  const int64_t E = opt_.n_embd, X = r.n_expert, K = r.n_expert_used;
+  const int64_t X = r.n_expert, K = r.n_expert_used;
   auto logits = alloc_floats(n_tok * X);  // router outputs [n_tok, X], F32
-  ctx.kernels.matmul(ctx.pool, router_, x, n_tok, E, logits.get(), X);
+  ctx.kernels.matmul(ctx.pool, router_, x, n_tok, opt_.n_embd, logits.get(), X);
   std::vector<ExpertChoice> choice(static_cast<size_t>(n_tok * K));
   for (int64_t t = 0; t < n_tok; ++t)
     route_token(r, logits.get() + t * X, sel_bias_.empty() ? nullptr : sel_bias_.data(), choice.data() + t * K);
-  // Group tokens by expert so each expert's weights are read once per batch.
-  std::vector<std::vector<int32_t>> toks(static_cast<size_t>(X));
-  std::vector<std::vector<float>> wts(static_cast<size_t>(X));
-  for (int64_t t = 0; t < n_tok; ++t)
+  std::vector<int64_t> per(static_cast<size_t>(X), 0);
+  for (const ExpertChoice& c : choice) ++per[size_t(c.expert)];
+  Plan p;
+  std::vector<int64_t> next(static_cast<size_t>(X), 0);
+  int64_t row = 0;
+  for (int64_t e = 0; e < X; ++e) {
+    next[size_t(e)] = row;
+    if (per[size_t(e)] == 0) continue;
+    p.experts.push_back(int32_t(e));
+    p.first.push_back(row);
+    p.count.push_back(per[size_t(e)]);
+    row += per[size_t(e)];
+  }
+  p.tok.resize(size_t(row));
+  p.wt.resize(size_t(row));
+  for (int64_t t = 0; t < n_tok; ++t)  // tokens in order within each expert
     for (int64_t k = 0; k < K; ++k) {
       const ExpertChoice& c = choice[size_t(t * K + k)];
-      toks[size_t(c.expert)].push_back(int32_t(t));
-      wts[size_t(c.expert)].push_back(c.weight);
+      const int64_t j = next[size_t(c.expert)]++;
+      p.tok[size_t(j)] = int32_t(t);
+      p.wt[size_t(j)] = c.weight;
     }
-  std::fill(out, out + n_tok * E, 0.0f);
-  for (int64_t e = 0; e < X; ++e)
-    if (!toks[size_t(e)].empty()) run_expert(ctx, e, toks[size_t(e)], wts[size_t(e)], x, out);
-  if (!shared_) return;
-  auto s = alloc_floats(n_tok * E);  // shared expert output [n_tok, E]
-  shared_->forward(ctx, x, n_tok, s.get());
-  std::vector<float> gate(static_cast<size_t>(n_tok), 1.0f);
-  if (shared_gate_) {
-    shared_gate_->forward(ctx, x, n_tok, gate.data());
-    for (auto& v : gate) v = 1.0f / (1.0f + std::exp(-v));
+  return p;
+}
+
+// Every active expert (and the shared expert) runs in two parallel regions, gate and up
+// projections, then down projections, so the threads share uneven expert loads.
+void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const {
+  const int64_t E = opt_.n_embd, F = opt_.n_ff_exp, S = opt_.n_ff_shared;
+  const Plan p = route(ctx, x, n_tok);
+  const int64_t rows = int64_t(p.tok.size());
+  auto xs = alloc_floats(rows * E);  // gathered inputs [rows, E]
+  for (int64_t j = 0; j < rows; ++j) std::copy(x + p.tok[size_t(j)] * E, x + (p.tok[size_t(j)] + 1) * E, xs.get() + j * E);
+  auto g = alloc_floats(rows * F + n_tok * S);  // gate outputs, experts' rows then the shared expert's
+  auto u = alloc_floats(rows * F + n_tok * S);
+  float* gs = g.get() + rows * F;
+  float* us = u.get() + rows * F;
+  std::vector<float> shared_gate(static_cast<size_t>(n_tok), 1.0f);
+  std::vector<kernels::MatmulJob> jobs;
+  auto y = alloc_floats(rows * E + (shared_ ? n_tok * E : 0));  // down outputs: experts' rows, shared
+  for (size_t i = 0; i < p.experts.size(); ++i) {
+    const int64_t e = p.experts[i], r0 = p.first[i], n = p.count[i];
+    jobs.push_back({gate_.expert(e), xs.get() + r0 * E, n, E, g.get() + r0 * F, F});
+    jobs.push_back({up_.expert(e), xs.get() + r0 * E, n, E, u.get() + r0 * F, F});
   }
-  for (int64_t t = 0; t < n_tok; ++t) kernels::axpy(out + t * E, gate[size_t(t)], s.get() + t * E, E);
+  if (shared_) {
+    jobs.push_back(shared_->gate().job(x, n_tok, gs));
+    jobs.push_back(shared_->up().job(x, n_tok, us));
+    if (shared_gate_) jobs.push_back(shared_gate_->job(x, n_tok, shared_gate.data()));
+  }
+  ctx.kernels.matmul_batch(ctx.pool, jobs);
+  const int64_t hidden = rows * F + n_tok * S;
+  ctx.pool.parallel_for(hidden, 16384, [&](int64_t b, int64_t e, int) {
+    kernels::silu_mul(g.get() + b, u.get() + b, g.get() + b, e - b);
+  });
+  float* ys = y.get() + rows * E;
+  jobs.clear();
+  for (size_t i = 0; i < p.experts.size(); ++i) {
+    const int64_t e = p.experts[i], r0 = p.first[i], n = p.count[i];
+    jobs.push_back({down_.expert(e), g.get() + r0 * F, n, F, y.get() + r0 * E, E});
+  }
+  if (shared_) jobs.push_back(shared_->down().job(gs, n_tok, ys));
+  ctx.kernels.matmul_batch(ctx.pool, jobs);
+  std::fill(out, out + n_tok * E, 0.0f);
+  for (int64_t j = 0; j < rows; ++j) kernels::axpy(out + p.tok[size_t(j)] * E, p.wt[size_t(j)], y.get() + j * E, E);
+  if (!shared_) return;
+  for (auto& v : shared_gate) v = shared_gate_ ? 1.0f / (1.0f + std::exp(-v)) : v;
+  for (int64_t t = 0; t < n_tok; ++t) kernels::axpy(out + t * E, shared_gate[size_t(t)], ys + t * E, E);
 }
 
 }  // namespace frugal

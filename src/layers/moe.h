@@ -52,8 +52,8 @@ class MoeFfn final : public FfnBlock {
   uint64_t active_weight_bytes() const override;
 
  private:
-  void run_expert(const ForwardContext& ctx, int64_t e, const std::vector<int32_t>& toks,
-                  const std::vector<float>& weights, const float* x, float* out) const;
+  struct Plan;  // the batch's tokens grouped by expert
+  Plan route(const ForwardContext& ctx, const float* x, int64_t n_tok) const;
 
   MoeOptions opt_;
   WeightMatrix router_;            // [n_expert rows, n_embd cols]

@@ -10,6 +10,7 @@
 #include "layers/batch.h"
 #include "layers/context.h"
 #include "layers/kv_cache.h"
+#include "tensor/weight_preparer.h"
 
 namespace frugal {
 
@@ -35,8 +36,8 @@ class Model {
 };
 
 // Builds the model named by general.architecture; throws Error for unknown architectures or
-// metadata/tensors that disagree.
-std::unique_ptr<Model> load_model(const GgufFile& file);
+// metadata/tensors that disagree. `preparer` (optional) may repack the weights as they are bound.
+std::unique_ptr<Model> load_model(const GgufFile& file, WeightPreparer* preparer = nullptr);
 std::vector<std::string> supported_architectures();
 
 }  // namespace frugal

@@ -28,11 +28,11 @@ std::vector<std::string> supported_architectures() {
   return out;
 }
 
-std::unique_ptr<Model> load_model(const GgufFile& file) {
+std::unique_ptr<Model> load_model(const GgufFile& file, WeightPreparer* preparer) {
   const std::string arch(file.require_string("general.architecture"));
   for (const auto& e : kArchitectures) {
     if (arch != e.arch) continue;
-    WeightBinder binder(file);
+    WeightBinder binder(file, preparer);
     HParams hp(file, arch);
     return e.build(binder, hp);
   }

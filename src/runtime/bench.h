@@ -23,8 +23,12 @@ BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed);
 // (median of `reps` passes over `bytes`).
 double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes = uint64_t(1) << 30, int reps = 5);
 
-// Peak resident set size of this process so far, in bytes.
+// Peak resident set size of this process since it started or since the last
+// reset_peak_rss(), in bytes (VmHWM).
 uint64_t peak_rss_bytes();
+// Starts a new peak-RSS measurement at the current resident size (Linux /proc/self/clear_refs);
+// returns false where the kernel does not allow it (the peak then stays the process's).
+bool reset_peak_rss();
 
 double median(std::vector<double> v);
 double stddev(const std::vector<double>& v);

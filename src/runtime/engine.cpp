@@ -18,7 +18,8 @@ Engine::Engine(const EngineOptions& opt)
     : file_(GgufFile::open(opt.model_path)),
       pool_(opt.n_threads > 0 ? opt.n_threads : default_thread_count()),
       kernels_(kernels::Kernels::select(opt.isa)) {
-  model_ = load_model(*file_);
+  if (opt.repack) preparer_ = kernels_.weight_preparer(pool_);
+  model_ = load_model(*file_, preparer_.get());
   if (opt.load_tokenizer) tokenizer_ = Tokenizer::from_gguf(*file_);
 }
 

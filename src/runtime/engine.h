@@ -19,6 +19,7 @@ struct EngineOptions {
   int n_threads = 0;                    // 0: one per available core
   kernels::Isa isa = kernels::Isa::Auto;
   bool load_tokenizer = true;
+  bool repack = true;  // let the kernels repack weights at load (Kernels::weight_preparer)
 };
 
 class Engine {
@@ -37,6 +38,7 @@ class Engine {
 
  private:
   std::unique_ptr<GgufFile> file_;
+  std::unique_ptr<WeightPreparer> preparer_;  // owns repacked weights: outlives model_
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   ThreadPool pool_;

@@ -50,7 +50,9 @@ void WeightBinder::check_shape(const GgufTensorInfo& t, std::initializer_list<in
 WeightMatrix WeightBinder::matrix(const std::string& name, int64_t cols, int64_t rows) {
   const auto& t = find(name);
   check_shape(t, {cols, rows});
-  return make_matrix(t);
+  WeightMatrix m = make_matrix(t);
+  if (preparer_) preparer_->prepare(name, m, 1, m.bytes());
+  return m;
 }
 
 std::optional<WeightMatrix> WeightBinder::optional_matrix(const std::string& name, int64_t cols, int64_t rows) {
@@ -65,6 +67,7 @@ ExpertMatrices WeightBinder::experts(const std::string& name, int64_t cols, int6
   e.first = make_matrix(t);
   e.n_expert = n_expert;
   e.expert_stride = e.first.row_bytes * uint64_t(rows);
+  if (preparer_) preparer_->prepare(name, e.first, n_expert, e.expert_stride);
   return e;
 }
 

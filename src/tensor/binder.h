@@ -8,6 +8,7 @@
 
 #include "io/gguf.h"
 #include "tensor/matrix.h"
+#include "tensor/weight_preparer.h"
 
 namespace frugal {
 
@@ -15,7 +16,8 @@ namespace frugal {
 // expected versus actual shape, so a wrong or corrupted file is reported, not mis-run.
 class WeightBinder {
  public:
-  explicit WeightBinder(const GgufFile& file) : file_(file) {}
+  // `preparer` (optional) sees every matrix and expert stack as it is bound (see WeightPreparer).
+  explicit WeightBinder(const GgufFile& file, WeightPreparer* preparer = nullptr) : file_(file), preparer_(preparer) {}
 
   // 2-D matrix with GGUF ne = {cols, rows}.
   WeightMatrix matrix(const std::string& name, int64_t cols, int64_t rows);
@@ -36,6 +38,7 @@ class WeightBinder {
   void check_shape(const GgufTensorInfo& t, std::initializer_list<int64_t> expect);
 
   const GgufFile& file_;
+  WeightPreparer* preparer_;
   std::set<std::string> used_;
 };
 

@@ -7,14 +7,24 @@
 
 namespace frugal {
 
-// A 2-D weight view: `rows` rows of `cols` values in `type` format; row r starts at
-// data + r * row_bytes. (GGUF ne[0] == cols, ne[1] == rows.)
+// How a matrix's bytes are arranged. Plain: GGUF order, row r at data + r * row_bytes.
+// Rows16: the kernels' repacked layout (kernels/repack.h): rows in groups of 16, each group
+// 16 * row_bytes bytes with the 16 rows' blocks interleaved; same total size as Plain. A row
+// slice of a Rows16 matrix (data advanced by r * row_bytes) must start at a multiple of 16 rows
+// and span a multiple of 16 rows.
+enum class WeightLayout : uint8_t { Plain, Rows16 };
+constexpr int64_t kRows16 = 16;
+
+// A 2-D weight view: `rows` rows of `cols` values in `type` format; row r occupies
+// row_bytes bytes at data + r * row_bytes (Plain) or inside its group (Rows16).
+// (GGUF ne[0] == cols, ne[1] == rows.)
 struct WeightMatrix {
   GgmlType type = GgmlType::F32;
   int64_t rows = 0;
   int64_t cols = 0;
   const uint8_t* data = nullptr;
   uint64_t row_bytes = 0;
+  WeightLayout layout = WeightLayout::Plain;
 
   uint64_t bytes() const { return uint64_t(rows) * row_bytes; }
 };

@@ -32,23 +32,7 @@ struct Case {
   int64_t pad;  // extra elements in ldx and ldy
 };
 
-// Error bound of the fast path for output (t, r). Activations are quantized per block of B
-// values with step d = max|x| / 127, so each differs from x by at most d / 2 (times 1.001
-// for the rounding of d itself); the sum of the products is then exact up to float rounding
-// of at most (cols + 16) * 2^-24 relative to sum |w| (|x| + d).
-double bound(const float* w, const float* x, int64_t cols, int block) {
-  double quant = 0, mag = 0;
-  for (int64_t b0 = 0; b0 < cols; b0 += block) {
-    double amax = 0;
-    for (int64_t c = b0; c < b0 + block; ++c) amax = std::max(amax, double(std::fabs(x[c])));
-    const double d = block > 1 ? amax / 127 : 0;
-    for (int64_t c = b0; c < b0 + block; ++c) {
-      quant += std::fabs(double(w[c])) * d / 2;
-      mag += std::fabs(double(w[c])) * (std::fabs(double(x[c])) + d);
-    }
-  }
-  return quant * 1.001 + mag * double(cols + 16) * std::ldexp(1.0, -24) + 1e-37;
-}
+using testing::bound;
 
 void run_case(GgmlType type, Isa isa, const Case& k, uint32_t seed) {
   const FormatDesc& f = format_of(type);

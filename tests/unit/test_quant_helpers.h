@@ -1,6 +1,7 @@
 // Random weight and activation generators shared by the quantization and matmul tests.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -87,6 +88,24 @@ inline std::vector<float> random_acts(size_t n, std::mt19937& rng, Scales mode) 
       if (b % 5 == 4) v[32 * b + b % 32] = 300.0f;
     }
   return v;
+}
+
+// Error bound of the fast path for output (t, r). Activations are quantized per block of B
+// values with step d = max|x| / 127, so each differs from x by at most d / 2 (times 1.001
+// for the rounding of d itself); the sum of the products is then exact up to float rounding
+// of at most (cols + 16) * 2^-24 relative to sum |w| (|x| + d).
+inline double bound(const float* w, const float* x, int64_t cols, int block) {
+  double quant = 0, mag = 0;
+  for (int64_t b0 = 0; b0 < cols; b0 += block) {
+    double amax = 0;
+    for (int64_t c = b0; c < b0 + block; ++c) amax = std::max(amax, double(std::fabs(x[c])));
+    const double d = block > 1 ? amax / 127 : 0;
+    for (int64_t c = b0; c < b0 + block; ++c) {
+      quant += std::fabs(double(w[c])) * d / 2;
+      mag += std::fabs(double(w[c])) * (std::fabs(double(x[c])) + d);
+    }
+  }
+  return quant * 1.001 + mag * double(cols + 16) * std::ldexp(1.0, -24) + 1e-37;
 }
 
 }  // namespace frugal::kernels::testing

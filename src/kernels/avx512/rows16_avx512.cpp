@@ -1,0 +1,293 @@
+// AVX-512 VNNI Rows16 micro-kernels for Q4_K, Q5_K, Q6_K and Q8_0: 16 or 32 weight rows x up
+// to 8 tokens per call, integer sub-block sums scaled per row in int32, float scales per block.
+#pragma GCC target("no-avxvnni,no-avx512bf16")  // EVEX vpdpbusd only (see row_dots_avx512.cpp)
+// GCC 12 flags the self-initialised "undefined" vectors inside its AVX-512 intrinsics.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "kernels/avx512/rows16_common.h"
+#include "kernels/quant/blocks.h"
+
+namespace frugal::kernels {
+
+namespace {
+
+// The per-token float accumulators live in y (y[t * ldy .. + 16)): this kernel's own output,
+// L1-resident while it runs, which leaves the vector registers to the integer sums.
+inline void accumulate(float* y, bool first, __m512 v) {
+  _mm512_storeu_ps(y, first ? v : _mm512_add_ps(_mm512_loadu_ps(y), v));
+}
+
+// Q4_K (kHigh = false) and Q5_K (kHigh = true: the fifth bits come from 8 qh vectors).
+// G groups (rows 16 G) at once: every activation broadcast feeds G dot instructions.
+template <bool kHigh, int G, int NT>
+struct KAffineRows16G {
+  static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256;
+  // gstride: bytes from one group to the next; y + 16 i: outputs of group i.
+  static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      const bool first = b == b0;
+      if (NT <= 2) prefetch_ahead(g, kGroup);
+      alignas(64) uint8_t sc[G][128];  // byte 16 j + r: scale of row r, sub-block j
+#pragma GCC unroll 2
+      for (int i = 0; i < G; ++i) {
+        const __m512i L = load512(g + i * gstride + 64), H = load512(g + i * gstride + 192);
+        _mm512_store_si512(sc[i], select_bits(m4, L, _mm512_and_si512(_mm512_slli_epi16(H, 4), m30)));
+        _mm512_store_si512(sc[i] + 64,
+                           select_bits(m4, _mm512_srli_epi16(L, 4), _mm512_and_si512(_mm512_slli_epi16(H, 2), m30)));
+      }
+      __m512i tot[G][NT];
+#pragma GCC unroll 16
+      for (int t = 0; t < NT * G; ++t) tot[t / NT][t % NT] = _mm512_setzero_si512();
+      const int8_t* xq[NT];
+#pragma GCC unroll 16
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+#pragma GCC unroll 1
+      for (int j = 0; j < 8; ++j) {  // sub-block j: low (even j) or high (odd j) nibbles of vectors 8c .. 8c + 7
+        const int c = j / 2, h = j % 2;
+        __m512i s[G][NT];
+#pragma GCC unroll 16
+        for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          __m512i code[G];
+#pragma GCC unroll 2
+          for (int i = 0; i < G; ++i) {
+            const __m512i raw = load512(g + i * gstride + kQs + (8 * c + k) * 64);
+            code[i] = _mm512_and_si512(h ? _mm512_srli_epi16(raw, 4) : raw, m4);
+            if constexpr (kHigh) {  // bit j of qh byte 4k + i: fifth bit of this code
+              const __mmask64 hb =
+                  _mm512_test_epi8_mask(load512(g + i * gstride + 256 + 64 * k), _mm512_set1_epi8(char(1 << j)));
+              code[i] = _mm512_mask_add_epi8(code[i], hb, code[i], _mm512_set1_epi8(16));
+            }
+          }
+#pragma GCC unroll 16
+          for (int t = 0; t < NT; ++t) {
+            const __m512i xv = bcast4(xq[t] + 32 * j + 4 * k);
+#pragma GCC unroll 2
+            for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], code[i], xv);
+          }
+        }
+#pragma GCC unroll 2
+        for (int i = 0; i < G; ++i) {
+          const __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
+#pragma GCC unroll 16
+          for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[i][t], scv));
+        }
+      }
+#pragma GCC unroll 2
+      for (int i = 0; i < G; ++i) finish(g + i * gstride, x, b, tot[i], y + 16 * i, ldy, first);
+    }
+  }
+
+  // y[t] += dx * (d * tot[t] - dmin * sum_j m[r][j] * (sum of x's sub-block j)).
+  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m512i* tot, float* y, int64_t ldy,
+                     bool first) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    const __m512i M = load512(g + 128), H = load512(g + 192);
+    const __m512i mv[2] = {select_bits(m4, M, _mm512_and_si512(H, m30)),
+                           select_bits(m4, _mm512_srli_epi16(M, 4), _mm512_and_si512(_mm512_srli_epi16(H, 2), m30))};
+    const __m512i dup0 = _mm512_set_epi16(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8, 7, 7, 6, 6, 5, 5,
+                                          4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __m512i dup1 = _mm512_add_epi16(dup0, _mm512_set1_epi16(16));
+    __m512i mm[8];  // lane r: (m[r][j], m[r][j]) as int16
+#pragma GCC unroll 4
+    for (int q2 = 0; q2 < 4; ++q2) {
+      const __m512i src = mv[q2 / 2];
+      const __m512i w16 = _mm512_cvtepu8_epi16(q2 % 2 ? _mm512_extracti64x4_epi64(src, 1) : _mm512_castsi512_si256(src));
+      mm[2 * q2] = _mm512_permutexvar_epi16(dup0, w16);
+      mm[2 * q2 + 1] = _mm512_permutexvar_epi16(dup1, w16);
+    }
+    const __m512 d = load_fp16x16(g), dmin = load_fp16x16(g + 32);
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t) {
+      __m512i ms = _mm512_setzero_si512();
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) ms = _mm512_dpwssd_epi32(ms, mm[j], bcast4(x.bsums(t) + 16 * b + 2 * j));
+      const __m512 v = _mm512_fmsub_ps(_mm512_cvtepi32_ps(tot[t]), d, _mm512_mul_ps(_mm512_cvtepi32_ps(ms), dmin));
+      accumulate(y + t * ldy, first, _mm512_mul_ps(v, _mm512_set1_ps(x.d(t)[b])));
+    }
+  }
+};
+
+// Q6_K, G groups at once.
+template <int G, int NT>
+struct Q6KRows16G {
+  static constexpr int kGroup = 16 * 210;
+  static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      if (NT <= 2) prefetch_ahead(g, kGroup);
+      // The -32 offset of the codes: tot = -32 * sum_j scale[r][j] * (sum of x's sub-block j).
+      __m512i tot[G][NT];
+#pragma GCC unroll 16
+      for (int t = 0; t < NT * G; ++t) tot[t / NT][t % NT] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+      for (int p = 0; p < 8; ++p)
+#pragma GCC unroll 2
+        for (int i = 0; i < G; ++i) {
+          const __m512i scv = _mm512_cvtepi8_epi16(load256(g + i * gstride + 32 + 32 * p));
+#pragma GCC unroll 16
+          for (int t = 0; t < NT; ++t)
+            tot[i][t] = _mm512_dpwssd_epi32(tot[i][t], scv, bcast4(x.bsums(t) + 16 * b + 2 * p));
+        }
+#pragma GCC unroll 16
+      for (int t = 0; t < NT * G; ++t)
+        tot[t / NT][t % NT] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(tot[t / NT][t % NT], 5));
+      const int8_t* xq[NT];
+#pragma GCC unroll 16
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+#pragma GCC unroll 1
+      for (int j = 0; j < 16; ++j) {
+        __m512i s[G][NT];
+#pragma GCC unroll 16
+        for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; ++u) {  // codes of columns 16 j + 4 u .. + 3
+          __m512i q[G];
+#pragma GCC unroll 2
+          for (int i = 0; i < G; ++i) q[i] = code(g + i * gstride + 288, g + i * gstride + 2336, j, u, m4, m30);
+#pragma GCC unroll 16
+          for (int t = 0; t < NT; ++t) {
+            const __m512i xv = bcast4(xq[t] + 16 * j + 4 * u);
+#pragma GCC unroll 2
+            for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], q[i], xv);
+          }
+        }
+#pragma GCC unroll 2
+        for (int i = 0; i < G; ++i) {
+          const __m512i scv = _mm512_cvtepi8_epi16(load256(g + i * gstride + 32 + 32 * (j / 2)));
+          const __m512i sc = j % 2 ? _mm512_srai_epi32(scv, 16) : _mm512_srai_epi32(_mm512_slli_epi32(scv, 16), 16);
+#pragma GCC unroll 16
+          for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[i][t], sc));
+        }
+      }
+#pragma GCC unroll 2
+      for (int i = 0; i < G; ++i) {
+        const __m512 d = load_fp16x16(g + i * gstride);
+#pragma GCC unroll 16
+        for (int t = 0; t < NT; ++t)
+          accumulate(y + 16 * i + t * ldy, b == b0,
+                     _mm512_mul_ps(_mm512_cvtepi32_ps(tot[i][t]), _mm512_mul_ps(d, _mm512_set1_ps(x.d(t)[b]))));
+      }
+    }
+  }
+
+  // Codes u of sub-block j: low nibbles from ql vector 2j + u / 2 (u even: low, odd: high
+  // half-byte), top bits 2u .. 2u + 1 of qh vector j.
+  static __m512i code(const uint8_t* ql, const uint8_t* qh, int j, int u, __m512i m4, __m512i m30) {
+    const __m512i a = load512(ql + (2 * j + u / 2) * 64), h = load512(qh + j * 64);
+    const __m512i lo = u % 2 ? _mm512_srli_epi16(a, 4) : a;
+    __m512i hi;
+    switch (u) {
+      case 0: hi = _mm512_slli_epi16(h, 4); break;
+      case 1: hi = _mm512_slli_epi16(h, 2); break;
+      case 2: hi = h; break;
+      default: hi = _mm512_srli_epi16(h, 2); break;
+    }
+    return select_bits(m4, lo, _mm512_and_si512(hi, m30));
+  }
+};
+
+// Q8_0, G groups at once. Codes are stored as q + 128 (u8): sum (q + 128) x = sum q x +
+// 128 sum x, and the second term is removed with the activation block sums.
+template <int G, int NT>
+struct Q8_0Rows16G {
+  static constexpr int kGroup = 16 * 34;
+  static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    __m512 acc[G][NT];
+#pragma GCC unroll 16
+    for (int t = 0; t < NT * G; ++t) acc[t / NT][t % NT] = _mm512_setzero_ps();
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      if (NT <= 2) prefetch_ahead(g, kGroup);
+      __m512i s[G][NT];
+      const int8_t* xq[NT];
+#pragma GCC unroll 16
+      for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+#pragma GCC unroll 16
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQK * b;
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) {
+        __m512i w[G];
+#pragma GCC unroll 2
+        for (int i = 0; i < G; ++i) w[i] = load512(g + i * gstride + 32 + 64 * k);
+#pragma GCC unroll 16
+        for (int t = 0; t < NT; ++t) {
+          const __m512i xv = bcast4(xq[t] + 4 * k);
+#pragma GCC unroll 2
+          for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], w[i], xv);
+        }
+      }
+#pragma GCC unroll 2
+      for (int i = 0; i < G; ++i) {
+        const __m512 dw = load_fp16x16(g + i * gstride), corr = _mm512_mul_ps(dw, _mm512_set1_ps(-128.0f));
+#pragma GCC unroll 16
+        for (int t = 0; t < NT; ++t) {
+          acc[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[i][t]), _mm512_mul_ps(dw, _mm512_set1_ps(x.d(t)[b])), acc[i][t]);
+          acc[i][t] = _mm512_fmadd_ps(corr, _mm512_set1_ps(x.sum32(t)[b]), acc[i][t]);
+        }
+      }
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < NT * G; ++t) _mm512_storeu_ps(y + 16 * (t / NT) + (t % NT) * ldy, acc[t / NT][t % NT]);
+  }
+};
+
+// One group per call (gstride unused) or two consecutive groups (the pair kernels).
+template <template <int, int> class K, int NT>
+struct One {
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    K<1, NT>::run(g, 0, x, b0, b1, y, ldy);
+  }
+};
+template <template <int, int> class K, int NT>
+struct Two {
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const int64_t nb = x.cols / (K<2, NT>::kGroup == 16 * 34 ? kQK : kQKK);
+    K<2, NT>::run(g, nb * K<2, NT>::kGroup, x, b0, b1, y, ldy);
+  }
+};
+template <int G, int NT>
+using Q4KG = KAffineRows16G<false, G, NT>;
+template <int G, int NT>
+using Q5KG = KAffineRows16G<true, G, NT>;
+template <int NT>
+using Q4KOne = One<Q4KG, NT>;
+template <int NT>
+using Q5KOne = One<Q5KG, NT>;
+template <int NT>
+using Q6KOne = One<Q6KRows16G, NT>;
+template <int NT>
+using Q8_0One = One<Q8_0Rows16G, NT>;
+template <int NT>
+using Q4KTwo = Two<Q4KG, NT>;
+template <int NT>
+using Q6KTwo = Two<Q6KRows16G, NT>;
+template <int NT>
+using Q8_0Two = Two<Q8_0Rows16G, NT>;
+
+}  // namespace
+
+// Q5_K has no pair kernel: its fifth-bit masks leave too few registers (measured slower).
+Rows16Fn avx512_rows16_pair(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_K: return by_tile_pair<Q4KTwo>;
+    case GgmlType::Q6_K: return by_tile_pair<Q6KTwo>;
+    case GgmlType::Q8_0: return by_tile_pair<Q8_0Two>;
+    default: return nullptr;
+  }
+}
+
+Rows16Fn avx512_rows16(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_K: return by_tile_rows16<Q4KOne>;
+    case GgmlType::Q5_K: return by_tile_rows16<Q5KOne>;
+    case GgmlType::Q6_K: return by_tile_rows16<Q6KOne>;
+    case GgmlType::Q8_0: return by_tile_rows16<Q8_0One>;
+    default: return avx512_rows16_legacy(t);
+  }
+}
+
+}  // namespace frugal::kernels

@@ -1,0 +1,64 @@
+// Helpers for the AVX-512 Rows16 micro-kernels (include only from src/kernels/avx512/).
+// One zmm holds one int32 lane per weight row of a 16-row group; activations are broadcast.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/kernel_table.h"
+
+namespace frugal::kernels {
+namespace {
+
+inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+// 16 fp16 values -> 16 floats.
+inline __m512 load_fp16x16(const uint8_t* p) { return _mm512_cvtph_ps(load256(p)); }
+// 4 bytes of activation codes broadcast to all 16 lanes (folds into the instruction's
+// {1to16} memory operand).
+inline __m512i bcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+// Bits where `mask` is 1 from a, the others from b.
+inline __m512i select_bits(__m512i mask, __m512i a, __m512i b) { return _mm512_ternarylogic_epi32(a, b, mask, 0xE4); }
+
+// Streaming (decode): prefetch the bytes kPrefetchDistance ahead of the block [g, g + n) into
+// L2; the hardware prefetchers alone leave DRAM bandwidth unused on the interleaved layout.
+constexpr int kPrefetchDistance = 6144;
+inline void prefetch_ahead(const uint8_t* g, int n) {
+  for (int i = 0; i < n; i += 64) _mm_prefetch(reinterpret_cast<const char*>(g + kPrefetchDistance + i), _MM_HINT_T1);
+}
+
+// Calls K<NT>::run for the tile size at run time.
+template <template <int> class K>
+void by_tile_rows16(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
+  switch (c.nt) {
+    case 1: K<1>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 2: K<2>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 3: K<3>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 4: K<4>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 5: K<5>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 6: K<6>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 7: K<7>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    default: K<8>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+  }
+}
+
+template <template <int> class K>
+void by_tile_pair(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
+  switch (c.nt) {
+    case 1: K<1>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 2: K<2>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 3: K<3>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 4: K<4>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    case 5: K<5>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+    default: K<6>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
+  }
+}
+
+}  // namespace
+}  // namespace frugal::kernels

@@ -1,0 +1,50 @@
+// The kernels' WeightPreparer: repacks matrices whose format has a Rows16 layout into memory
+// it owns and releases the mapped pages of the originals, so resident memory does not double.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/thread_pool.h"
+#include "tensor/weight_preparer.h"
+
+namespace frugal::kernels {
+
+class WeightRepacker final : public WeightPreparer {
+ public:
+  // `pool` is used only while models bind their weights (inside prepare()). With
+  // `release_sources`, prepare() drops the process's pages of each original, which must then
+  // lie in a read-only file mapping (as a GgufFile's tensors do) so they can be re-read.
+  explicit WeightRepacker(ThreadPool& pool, bool release_sources = false)
+      : pool_(pool), release_sources_(release_sources) {}
+  ~WeightRepacker() override;
+  WeightRepacker(const WeightRepacker&) = delete;
+  WeightRepacker& operator=(const WeightRepacker&) = delete;
+
+  void prepare(const std::string& name, WeightMatrix& m, int64_t count, uint64_t stride) override;
+
+  uint64_t repacked_bytes() const { return total_; }
+  int64_t repacked_matrices() const { return matrices_; }
+
+ private:
+  struct Region {
+    uint8_t* data;
+    uint64_t bytes;
+  };
+  ThreadPool& pool_;
+  bool release_sources_;
+  std::map<const uint8_t*, Region> done_;  // source data -> its repacked copy
+  uint64_t total_ = 0;
+  int64_t matrices_ = 0;
+};
+
+// Repacks `count` matrices like m (spaced `stride` bytes apart) into dst (count * stride
+// bytes) with the pool; m must satisfy can_repack_rows16(m).
+void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint64_t stride, uint8_t* dst);
+// Whether m (Plain) can be stored as Rows16: a format with the layout, rows a multiple of 16,
+// rows packed with no padding.
+bool can_repack_rows16(const WeightMatrix& m);
+
+}  // namespace frugal::kernels

@@ -1,0 +1,215 @@
+// Portable conversions between plain GGUF rows and the Rows16 group layouts (rows16.h).
+#include "kernels/repack/rows16.h"
+
+#include <cstring>
+
+#include "base/error.h"
+#include "kernels/quant/blocks.h"
+
+namespace frugal::kernels {
+
+namespace {
+
+constexpr int kR = 16;
+
+// One block column of one row <-> its share of the group: `to_group` selects the direction.
+// blk: the row's plain block; g: the group's bytes for this block column.
+void q8_0_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  for (int k = 0; k < 8; ++k)
+    for (int i = 0; i < 4; ++i) {
+      uint8_t& v = g[32 + (k * kR + r) * 4 + i];
+      uint8_t& q = blk[2 + 4 * k + i];
+      if (to_group) v = uint8_t(q ^ 0x80);
+      else q = uint8_t(v ^ 0x80);
+    }
+  if (to_group) std::memcpy(g + 2 * r, blk, 2);
+  else std::memcpy(blk, g + 2 * r, 2);
+}
+
+// Q4_K's fields: hdr = d, dmin, 12 scale bytes and qs[128] of the plain block; the group's
+// 256 header bytes and 2048 qs bytes.
+void k4_parts(uint8_t* hdr, uint8_t* qs, uint8_t* g_hdr, uint8_t* g_qs, int r, bool to_group) {
+  if (to_group) {
+    std::memcpy(g_hdr + 2 * r, hdr, 2);
+    std::memcpy(g_hdr + 32 + 2 * r, hdr + 2, 2);
+    uint8_t sc[8], m[8];
+    unpack_k4_scales(hdr + 4, sc, m);
+    for (int q = 0; q < 4; ++q) {
+      g_hdr[64 + 16 * q + r] = uint8_t((sc[q] & 15) | (sc[q + 4] & 15) << 4);
+      g_hdr[128 + 16 * q + r] = uint8_t((m[q] & 15) | (m[q + 4] & 15) << 4);
+      g_hdr[192 + 16 * q + r] = uint8_t(sc[q] >> 4 | (sc[q + 4] >> 4) << 2 | (m[q] >> 4) << 4 | (m[q + 4] >> 4) << 6);
+    }
+    for (int v = 0; v < 32; ++v) std::memcpy(g_qs + (v * kR + r) * 4, qs + 4 * v, 4);
+  } else {
+    std::memcpy(hdr, g_hdr + 2 * r, 2);
+    std::memcpy(hdr + 2, g_hdr + 32 + 2 * r, 2);
+    uint8_t sc[8], m[8];
+    for (int q = 0; q < 4; ++q) {
+      const uint8_t L = g_hdr[64 + 16 * q + r], M = g_hdr[128 + 16 * q + r], H = g_hdr[192 + 16 * q + r];
+      sc[q] = uint8_t((L & 15) | (H & 3) << 4);
+      sc[q + 4] = uint8_t((L >> 4) | ((H >> 2) & 3) << 4);
+      m[q] = uint8_t((M & 15) | ((H >> 4) & 3) << 4);
+      m[q + 4] = uint8_t((M >> 4) | ((H >> 6) & 3) << 4);
+    }
+    pack_k4_scales(sc, m, hdr + 4);
+    for (int v = 0; v < 32; ++v) std::memcpy(qs + 4 * v, g_qs + (v * kR + r) * 4, 4);
+  }
+}
+
+void q4_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) { k4_parts(blk, blk + 16, g, g + 256, r, to_group); }
+
+// Q5_K: Q4_K's group with the 32 qh bytes of each row as 8 vectors k (lane r = qh[4k .. 4k + 3])
+// between the header and the qs.
+void q5_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  k4_parts(blk, blk + 48, g, g + 768, r, to_group);
+  for (int k = 0; k < 8; ++k) {
+    if (to_group) std::memcpy(g + 256 + (k * kR + r) * 4, blk + 16 + 4 * k, 4);
+    else std::memcpy(blk + 16 + 4 * k, g + 256 + (k * kR + r) * 4, 4);
+  }
+}
+
+// The 256 6-bit codes of a plain Q6_K block <-> its ql/qh fields.
+void q6_plain_codes(const uint8_t* blk, uint8_t* q) {
+  for (int h = 0; h < 2; ++h)
+    for (int l = 0; l < 32; ++l) {
+      const uint8_t* ql = blk + 64 * h + l;
+      const int qh = blk[128 + 32 * h + l];
+      uint8_t* o = q + 128 * h + l;
+      o[0] = uint8_t((ql[0] & 15) | (qh & 3) << 4);
+      o[32] = uint8_t((ql[32] & 15) | ((qh >> 2) & 3) << 4);
+      o[64] = uint8_t((ql[0] >> 4) | ((qh >> 4) & 3) << 4);
+      o[96] = uint8_t((ql[32] >> 4) | ((qh >> 6) & 3) << 4);
+    }
+}
+void q6_plain_store(const uint8_t* q, uint8_t* blk) {
+  for (int h = 0; h < 2; ++h)
+    for (int l = 0; l < 32; ++l) {
+      const uint8_t* c = q + 128 * h + l;
+      blk[64 * h + l] = uint8_t((c[0] & 15) | (c[64] & 15) << 4);
+      blk[64 * h + l + 32] = uint8_t((c[32] & 15) | (c[96] & 15) << 4);
+      blk[128 + 32 * h + l] = uint8_t(c[0] >> 4 | (c[32] >> 4) << 2 | (c[64] >> 4) << 4 | (c[96] >> 4) << 6);
+    }
+}
+// The same for row r's share of a group (g: the group's bytes for this block column).
+void q6_group_codes(const uint8_t* g, int r, uint8_t* q) {
+  for (int j = 0; j < 16; ++j)
+    for (int i = 0; i < 4; ++i) {
+      const uint8_t a = g[288 + ((2 * j) * kR + r) * 4 + i], b = g[288 + ((2 * j + 1) * kR + r) * 4 + i];
+      const uint8_t h = g[2336 + (j * kR + r) * 4 + i];
+      uint8_t* o = q + 16 * j + i;
+      o[0] = uint8_t((a & 15) | (h & 3) << 4);
+      o[4] = uint8_t((a >> 4) | ((h >> 2) & 3) << 4);
+      o[8] = uint8_t((b & 15) | ((h >> 4) & 3) << 4);
+      o[12] = uint8_t((b >> 4) | ((h >> 6) & 3) << 4);
+    }
+}
+void q6_group_store(const uint8_t* q, int r, uint8_t* g) {
+  for (int j = 0; j < 16; ++j)
+    for (int i = 0; i < 4; ++i) {
+      const uint8_t* c = q + 16 * j + i;
+      g[288 + ((2 * j) * kR + r) * 4 + i] = uint8_t((c[0] & 15) | (c[4] & 15) << 4);
+      g[288 + ((2 * j + 1) * kR + r) * 4 + i] = uint8_t((c[8] & 15) | (c[12] & 15) << 4);
+      g[2336 + (j * kR + r) * 4 + i] = uint8_t(c[0] >> 4 | (c[4] >> 4) << 2 | (c[8] >> 4) << 4 | (c[12] >> 4) << 6);
+    }
+}
+
+void q6_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  uint8_t q[256];
+  if (to_group) {
+    std::memcpy(g + 2 * r, blk + 208, 2);
+    for (int j = 0; j < 16; ++j) g[32 + 32 * (j / 2) + 2 * r + j % 2] = blk[192 + j];
+    q6_plain_codes(blk, q);
+    q6_group_store(q, r, g);
+  } else {
+    std::memcpy(blk + 208, g + 2 * r, 2);
+    for (int j = 0; j < 16; ++j) blk[192 + j] = g[32 + 32 * (j / 2) + 2 * r + j % 2];
+    q6_group_codes(g, r, q);
+    q6_plain_store(q, blk);
+  }
+}
+
+// Q4_0 / Q4_1 / Q5_0 / Q5_1: [d | m (kMin)] fp16 x 16, [qh vector (kHigh)], 4 qs vectors.
+// Plain block: d, [m], [qh u32], qs[16].
+template <bool kMin, bool kHigh>
+void legacy_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  constexpr int kScales = kMin ? 4 : 2, kQh = kHigh ? 4 : 0;
+  constexpr int kGroupQh = 32 * (kMin ? 2 : 1), kGroupQs = kGroupQh + (kHigh ? 64 : 0);
+  for (int i = 0; i < kScales; i += 2) {
+    if (to_group) std::memcpy(g + 16 * i + 2 * r, blk + i, 2);
+    else std::memcpy(blk + i, g + 16 * i + 2 * r, 2);
+  }
+  for (int k = 0; k < 4; ++k) {
+    if (to_group) std::memcpy(g + kGroupQs + (k * kR + r) * 4, blk + kScales + kQh + 4 * k, 4);
+    else std::memcpy(blk + kScales + kQh + 4 * k, g + kGroupQs + (k * kR + r) * 4, 4);
+  }
+  if constexpr (kHigh) {  // group: lane r byte i bit u = bit 4 of element 4u + i
+    uint32_t qh = 0;
+    if (to_group) {
+      std::memcpy(&qh, blk + kScales, 4);
+      for (int i = 0; i < 4; ++i) {
+        uint8_t v = 0;
+        for (int u = 0; u < 8; ++u) v = uint8_t(v | ((qh >> (4 * u + i)) & 1) << u);
+        g[kGroupQh + 4 * r + i] = v;
+      }
+    } else {
+      for (int i = 0; i < 4; ++i)
+        for (int u = 0; u < 8; ++u) qh |= uint32_t((g[kGroupQh + 4 * r + i] >> u) & 1) << (4 * u + i);
+      std::memcpy(blk + kScales, &qh, 4);
+    }
+  }
+}
+
+struct Rows16Format {
+  int block_elems, block_bytes;
+  void (*block)(uint8_t* blk, uint8_t* g, int r, bool to_group);
+};
+
+const Rows16Format* rows16_format(GgmlType t) {
+  static constexpr Rows16Format q8_0{32, 34, q8_0_block}, q4_k{256, 144, q4_k_block}, q6_k{256, 210, q6_k_block};
+  static constexpr Rows16Format q4_0{32, 18, legacy_block<false, false>}, q4_1{32, 20, legacy_block<true, false>};
+  static constexpr Rows16Format q5_0{32, 22, legacy_block<false, true>}, q5_1{32, 24, legacy_block<true, true>};
+  static constexpr Rows16Format q5_k{256, 176, q5_k_block};
+  switch (t) {
+    case GgmlType::Q4_0: return &q4_0;
+    case GgmlType::Q4_1: return &q4_1;
+    case GgmlType::Q5_0: return &q5_0;
+    case GgmlType::Q5_1: return &q5_1;
+    case GgmlType::Q5_K: return &q5_k;
+    case GgmlType::Q8_0: return &q8_0;
+    case GgmlType::Q4_K: return &q4_k;
+    case GgmlType::Q6_K: return &q6_k;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool has_rows16_layout(GgmlType t) { return rows16_format(t) != nullptr; }
+
+void pack_rows16(GgmlType t, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst) {
+  const Rows16Format* f = rows16_format(t);
+  FRUGAL_CHECK(f != nullptr, "pack_rows16: no Rows16 layout for {}", ggml_type_name(uint32_t(t)));
+  const int64_t nb = cols / f->block_elems;
+  uint8_t blk[256];
+  std::memset(dst, 0, size_t(nb) * kR * size_t(f->block_bytes));
+  for (int64_t b = 0; b < nb; ++b)
+    for (int r = 0; r < kR; ++r) {
+      std::memcpy(blk, src + uint64_t(r) * row_bytes + uint64_t(b) * uint64_t(f->block_bytes), size_t(f->block_bytes));
+      f->block(blk, dst + b * kR * f->block_bytes, r, true);
+    }
+}
+
+void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t* dst) {
+  const Rows16Format* f = rows16_format(t);
+  FRUGAL_CHECK(f != nullptr, "unpack_row16: no Rows16 layout for {}", ggml_type_name(uint32_t(t)));
+  const int64_t nb = cols / f->block_elems;
+  uint8_t blk[256];
+  for (int64_t b = 0; b < nb; ++b) {
+    std::memset(blk, 0, sizeof blk);
+    // The block function only reads the group when unpacking.
+    f->block(blk, const_cast<uint8_t*>(group) + b * kR * f->block_bytes, r, false);
+    std::memcpy(dst + b * f->block_bytes, blk, size_t(f->block_bytes));
+  }
+}
+
+}  // namespace frugal::kernels

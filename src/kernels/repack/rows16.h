@@ -1,0 +1,42 @@
+// The Rows16 weight layouts: 16 rows interleaved so that one 64-byte vector holds 4 bytes
+// of each row (one int32 lane per row), with the rows' scales side by side. Same size as
+// the plain GGUF blocks; portable conversions both ways.
+#pragma once
+
+#include <cstdint>
+
+#include "io/ggml_types.h"
+
+namespace frugal::kernels {
+
+// Whether type t has a Rows16 layout.
+bool has_rows16_layout(GgmlType t);
+
+// Packs 16 plain rows (row r at src + r * row_bytes, `cols` values each, row_bytes exactly
+// the row's blocks) into one group of 16 * row_bytes bytes at dst.
+void pack_rows16(GgmlType t, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst);
+
+// Writes row r (0 <= r < 16) of the group at `group` as plain blocks (row_bytes bytes) to dst.
+void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t* dst);
+
+// Group layouts, per block column b (one super-block of 256 or one block of 32 values, the
+// group's bytes for it at group + b * 16 * block_bytes); "lane r" = 4 bytes at 4r of a 64-byte
+// vector:
+//  Q8_0 (544 B):  d[16] fp16 | 8 vectors k: lane r = row r's qs[4k..4k+3] xor 0x80 (u8 = q + 128)
+//  Q4_K (2304 B): d[16] | dmin[16] | 192 B scales | 32 vectors (c, k) (index 8c + k): lane r =
+//                 row r's qs[32c + 4k .. +3] (low nibbles: sub-block 2c, high: 2c + 1)
+//      scales, byte 16q + r (q < 4) of: L = sc[r][q] & 15 | (sc[r][q+4] & 15) << 4,
+//      M = the same for the mins, H = sc[r][q] >> 4 | sc[r][q+4] >> 4 << 2 | m[r][q] >> 4 << 4
+//      | m[r][q+4] >> 4 << 6, stored L | M | H (64 bytes each).
+//  Q6_K (3360 B): d[16] | scales: 8 x 32 B, byte 2r + i of pair p = scale[r][2p + i] |
+//                 ql: 32 vectors (j, s) (index 2j + s), lane r byte i: low nibble = code of
+//                 element 16j + 8s + i, high nibble = 16j + 8s + 4 + i |
+//                 qh: 16 vectors j, lane r byte i: bits 2u..2u+1 = top 2 bits of element
+//                 16j + 4u + i.
+//  Q4_0 / Q4_1 / Q5_0 / Q5_1: d[16] | m[16] (Q4_1, Q5_1) | qh vector (Q5_0, Q5_1): lane r
+//                 byte i bit u = fifth bit of element 4u + i | 4 vectors k: lane r = row r's
+//                 qs[4k .. 4k + 3] (low nibbles: elements 4k + i, high: 16 + 4k + i).
+//  Q5_K (2816 B): Q4_K's 256 header bytes | 8 qh vectors k: lane r = row r's qh[4k .. 4k + 3]
+//                 | Q4_K's 32 qs vectors.
+
+}  // namespace frugal::kernels

@@ -1,0 +1,223 @@
+// The Rows16 repacked layouts: lossless conversion, and matmul / dequantize_row on repacked
+// matrices (every ISA) against the Reference path on the plain ones.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "base/error.h"
+#include "kernels/kernel_table.h"
+#include "kernels/matmul.h"
+#include "kernels/repack/repacker.h"
+#include "kernels/repack/rows16.h"
+#include "test_quant_helpers.h"
+
+namespace frugal::kernels {
+namespace {
+
+using testing::all_formats;
+using testing::bound;
+using testing::random_acts;
+using testing::random_weights;
+using testing::Scales;
+
+std::vector<GgmlType> rows16_formats() {
+  std::vector<GgmlType> v;
+  for (GgmlType t : all_formats())
+    if (has_rows16_layout(t)) v.push_back(t);
+  return v;
+}
+
+std::vector<Isa> all_isas() {
+  std::vector<Isa> v;
+  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512})
+    if (cpu_supports(i)) v.push_back(i);
+  return v;
+}
+
+// A plain random matrix and its Rows16 copy.
+struct Pair {
+  std::vector<uint8_t> plain, packed;
+  WeightMatrix w, p;
+};
+Pair make_pair(GgmlType t, int64_t rows, int64_t blocks, std::mt19937& rng, Scales mode) {
+  const FormatDesc& f = format_of(t);
+  Pair out;
+  const int64_t cols = blocks * f.block_elems;
+  out.plain = random_weights(t, rows, cols, rng, mode);
+  out.packed.assign(out.plain.size(), 0xCD);
+  out.w = {t, rows, cols, out.plain.data(), out.plain.size() / size_t(rows)};
+  ThreadPool pool(2);
+  EXPECT_TRUE(can_repack_rows16(out.w));
+  repack_rows16(pool, out.w, 1, out.w.bytes(), out.packed.data());
+  out.p = out.w;
+  out.p.data = out.packed.data();
+  out.p.layout = WeightLayout::Rows16;
+  return out;
+}
+
+class Rows16 : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(Rows16, PackUnpackIsLossless) {
+  std::mt19937 rng(7);
+  for (Scales mode : {Scales::Normal, Scales::Mixed}) {
+    const Pair m = make_pair(GetParam(), 32, 3, rng, mode);
+    std::vector<uint8_t> row(m.w.row_bytes);
+    for (int64_t r = 0; r < m.w.rows; ++r) {
+      unpack_row16(m.w.type, m.packed.data() + (r / 16) * 16 * m.w.row_bytes, m.w.cols, int(r % 16), row.data());
+      ASSERT_EQ(0, std::memcmp(row.data(), m.plain.data() + r * m.w.row_bytes, row.size())) << "row " << r;
+    }
+  }
+}
+
+TEST_P(Rows16, DequantizeRowMatchesPlain) {
+  std::mt19937 rng(8);
+  const Pair m = make_pair(GetParam(), 48, 2, rng, Scales::Mixed);
+  std::vector<float> a(size_t(m.w.cols)), b(a.size());
+  for (Isa isa : all_isas())
+    for (int64_t r : {0, 1, 15, 16, 31, 47}) {
+      Kernels::select(Isa::Reference).dequantize_row(m.w, r, a.data());
+      Kernels::select(isa).dequantize_row(m.p, r, b.data());
+      for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i]));
+    }
+}
+
+struct Case {
+  int64_t rows, blocks, n_tok;
+  Scales mode;
+  int threads;
+  int64_t pad;
+};
+
+void check_case(GgmlType type, Isa isa, const Case& k, uint32_t seed) {
+  const FormatDesc& f = format_of(type);
+  std::mt19937 rng(seed);
+  const Pair m = make_pair(type, k.rows, k.blocks, rng, k.mode);
+  const int64_t cols = m.w.cols, ldx = cols + k.pad, ldy = k.rows + k.pad;
+  const auto x = random_acts(size_t(k.n_tok * ldx), rng, k.mode);
+  std::vector<float> y_ref(size_t(k.n_tok * ldy), -7.0f), y_fast(y_ref.size(), -7.0f);
+  ThreadPool pool(k.threads);
+  Kernels::select(Isa::Reference).matmul(pool, m.w, x.data(), k.n_tok, ldx, y_ref.data(), ldy);
+  Kernels::select(isa).matmul(pool, m.p, x.data(), k.n_tok, ldx, y_fast.data(), ldy);
+  std::vector<float> wf(size_t(k.rows * cols));
+  for (int64_t r = 0; r < k.rows; ++r) f.dequantize(m.plain.data() + r * m.w.row_bytes, wf.data() + r * cols, cols);
+  const int block = f.act == ActKind::Q8_32 ? 32 : 256;
+  int failures = 0;
+  for (int64_t t = 0; t < k.n_tok; ++t)
+    for (int64_t r = 0; r < ldy; ++r) {
+      const size_t at = size_t(t * ldy + r);
+      if (r >= k.rows) {
+        EXPECT_EQ(y_fast[at], -7.0f);
+        continue;
+      }
+      const double tol = isa == Isa::Reference ? 0.0 : bound(wf.data() + r * cols, x.data() + t * ldx, cols, block);
+      if (!(std::fabs(double(y_fast[at]) - double(y_ref[at])) <= tol) && ++failures <= 5)
+        ADD_FAILURE() << f.name << " " << isa_name(isa) << " t=" << t << " r=" << r << " fast=" << y_fast[at]
+                      << " ref=" << y_ref[at] << " tol=" << tol;
+    }
+  EXPECT_EQ(failures, 0) << f.name << " " << isa_name(isa);
+}
+
+TEST_P(Rows16, MatmulMatchesReference) {
+  const GgmlType t = GetParam();
+  const bool legacy = format_of(t).block_elems == 32;
+  const std::vector<Case> cases{
+      {16, 1, 1, Scales::Mixed, 1, 0},     {32, 2, 3, Scales::Mixed, 2, 1},
+      {48, legacy ? 9 : 3, 8, Scales::Mixed, 2, 0}, {16, legacy ? 5 : 2, 9, Scales::Normal, 1, 3},
+      {64, legacy ? 16 : 4, 17, Scales::Normal, 2, 0}, {160, legacy ? 44 : 2, 67, Scales::Mixed, 2, 5},
+      {32, legacy ? 64 : 8, 5, Scales::Normal, 2, 0},  {48, legacy ? 3 : 1, 13, Scales::Mixed, 1, 2},
+      {80, legacy ? 7 : 2, 30, Scales::Normal, 2, 0},
+  };
+  uint32_t seed = 11;
+  for (Isa isa : all_isas())
+    for (const Case& k : cases) {
+      SCOPED_TRACE(::testing::Message() << isa_name(isa) << " rows=" << k.rows << " blocks=" << k.blocks
+                                        << " n_tok=" << k.n_tok);
+      check_case(t, isa, k, seed++);
+    }
+}
+
+TEST_P(Rows16, NanActivationsPropagate) {
+  std::mt19937 rng(5);
+  const Pair m = make_pair(GetParam(), 32, format_of(GetParam()).block_elems == 32 ? 8 : 1, rng, Scales::Normal);
+  std::vector<float> x(size_t(10 * m.w.cols), 1.0f), y(size_t(10 * 32));
+  for (int64_t t = 0; t < 10; ++t) x[size_t(t * m.w.cols + 40)] = std::nanf("");
+  ThreadPool pool(2);
+  for (Isa isa : all_isas()) {
+    Kernels::select(isa).matmul(pool, m.p, x.data(), 10, m.w.cols, y.data(), 32);
+    for (float v : y) ASSERT_TRUE(std::isnan(v)) << isa_name(isa);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Rows16, ::testing::ValuesIn(rows16_formats()),
+                         [](const auto& p) { return std::string(format_of(p.param).name); });
+
+TEST(Rows16Repacker, ExpertStacksSlicesAndSkips) {
+  std::mt19937 rng(3);
+  const int64_t rows = 32, cols = 512, experts = 3;
+  const auto raw = random_weights(GgmlType::Q4_K, rows * experts, cols, rng, Scales::Normal);
+  const WeightMatrix plain{GgmlType::Q4_K, rows, cols, raw.data(), raw.size() / size_t(rows * experts)};
+  ThreadPool pool(2);
+  WeightRepacker rp(pool);
+  WeightMatrix m = plain;
+  rp.prepare("experts", m, experts, plain.bytes());
+  ASSERT_EQ(m.layout, WeightLayout::Rows16);
+  EXPECT_EQ(rp.repacked_bytes(), raw.size());
+  WeightMatrix again = plain;  // the same tensor bound twice shares one copy
+  rp.prepare("experts", again, experts, plain.bytes());
+  EXPECT_EQ(again.data, m.data);
+  EXPECT_EQ(rp.repacked_bytes(), raw.size());
+  const auto x = random_acts(size_t(2 * cols), rng, Scales::Normal);
+  std::vector<float> a(size_t(2 * rows)), b(a.size());
+  const Kernels fast = Kernels::select(Isa::Auto), ref = Kernels::select(Isa::Reference);
+  for (int64_t e = 0; e < experts; ++e) {
+    WeightMatrix pe = plain, re = m;
+    pe.data += e * plain.bytes(), re.data += e * plain.bytes();
+    // The upper 16 rows alone: a row slice at a group boundary.
+    pe.data += 16 * pe.row_bytes, re.data += 16 * re.row_bytes, pe.rows = re.rows = 16;
+    ref.matmul(pool, pe, x.data(), 2, cols, a.data(), 16);
+    ref.matmul(pool, re, x.data(), 2, cols, b.data(), 16);
+    for (int i = 0; i < 32; ++i) EXPECT_EQ(a[size_t(i)], b[size_t(i)]);
+    fast.matmul(pool, re, x.data(), 2, cols, b.data(), 16);
+    std::vector<float> wr(static_cast<size_t>(cols));
+    for (int i = 0; i < 32; ++i) {
+      ref.dequantize_row(pe, i % 16, wr.data());
+      EXPECT_NEAR(a[size_t(i)], b[size_t(i)], bound(wr.data(), x.data() + (i / 16) * cols, cols, 256));
+    }
+  }
+  // Not repacked: rows not a multiple of 16, formats without the layout, padded rows.
+  WeightMatrix odd = plain;
+  odd.rows = 24;
+  rp.prepare("odd", odd, 1, odd.bytes());
+  EXPECT_EQ(odd.layout, WeightLayout::Plain);
+  std::vector<uint8_t> f32(16 * 64 * 4);
+  WeightMatrix fm{GgmlType::F32, 16, 64, f32.data(), 256};
+  rp.prepare("f32", fm, 1, fm.bytes());
+  EXPECT_EQ(fm.layout, WeightLayout::Plain);
+  WeightMatrix padded = plain;
+  padded.row_bytes += 64;
+  rp.prepare("padded", padded, 1, padded.bytes());
+  EXPECT_EQ(padded.layout, WeightLayout::Plain);
+}
+
+TEST(Rows16Repacker, OnlyAvx512Repacks) {
+  ThreadPool pool(1);
+  for (Isa isa : all_isas()) EXPECT_EQ(Kernels::select(isa).weight_preparer(pool) != nullptr, isa == Isa::Avx512);
+  // Every format with the layout has an AVX-512 kernel for it (the repacker relies on it).
+  if (!cpu_supports(Isa::Avx512)) return;
+  for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx512_rows16(t) != nullptr) << format_of(t).name;
+}
+
+TEST(Rows16Repacker, RejectsBadRows16Shapes) {
+  std::vector<uint8_t> raw(144 * 24);
+  std::vector<float> x(256), y(24);
+  ThreadPool pool(1);
+  const WeightMatrix w{GgmlType::Q4_K, 24, 256, raw.data(), 144, WeightLayout::Rows16};
+  EXPECT_THROW(Kernels::select(Isa::Auto).matmul(pool, w, x.data(), 1, 256, y.data(), 24), Error);
+}
+
+}  // namespace
+}  // namespace frugal::kernels
