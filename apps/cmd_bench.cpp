@@ -1,7 +1,6 @@
 // `frugal bench`: prompt and generation throughput per model and thread count, with the
 // generation figure's fraction of the memory-bandwidth roofline measured in the same run.
 #include <cstdio>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -23,7 +22,7 @@ struct BenchArgs {
   int reps = 3;
   bool json = false;
   bool no_repack = false;
-  uint64_t bandwidth_bytes = uint64_t(1) << 30;
+  uint64_t bandwidth_bytes = uint64_t(512) << 20;  // 16x the largest L3 of the machines we target
 };
 
 struct Row {
@@ -32,40 +31,30 @@ struct Row {
   std::vector<double> tps;
   double roofline_tps = 0;  // generation only
   uint64_t peak_rss = 0;    // the model's run: load, warm-up and every repetition
+  double bandwidth = 0;     // median read bandwidth sampled during the run, bytes/s
 };
 
-void print_table(const std::vector<Row>& rows, const std::map<int, double>& bandwidth) {
-  std::printf("| %-28s | %7s | %-7s | %16s | %9s | %9s |\n", "model", "threads", "test", "t/s (median)", "roofline",
-              "peak RSS");
-  std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
+void print_table(const std::vector<Row>& rows) {
+  std::printf("| %-28s | %7s | %-7s | %16s | %9s | %10s | %9s |\n", "model", "threads", "test", "t/s (median)",
+              "roofline", "read GB/s", "peak RSS");
+  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
               std::string(9, '-').c_str(), std::string(18, '-').c_str(), std::string(11, '-').c_str(),
-              std::string(11, '-').c_str());
+              std::string(12, '-').c_str(), std::string(11, '-').c_str());
   for (const auto& r : rows) {
     const double m = median(r.tps);
     std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * m / r.roofline_tps) : "";
     std::string rss = fmt::format("{:.2f} GiB", double(r.peak_rss) / double(1 << 30));
-    std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %9s |\n", r.model.c_str(), r.threads, r.test.c_str(),
-                m, stddev(r.tps), roof.c_str(), rss.c_str());
+    std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
+                r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
-  std::printf("\nmeasured read bandwidth:");
-  for (const auto& [t, bw] : bandwidth) std::printf(" %.1f GB/s with %d thread%s;", bw / 1e9, t, t == 1 ? "" : "s");
-  std::printf("\n");
-}
-
-// Read bandwidth per thread count, measured before any model is loaded so that the buffer
-// neither competes with the weights for memory nor counts in a model's peak RSS.
-std::map<int, double> measure_bandwidths(const BenchArgs& a) {
-  std::map<int, double> bw;
-  for (int t : a.threads.empty() ? std::vector<int>{0} : a.threads) {
-    ThreadPool pool(t > 0 ? t : default_thread_count());
-    bw[pool.size()] = measure_read_bandwidth(pool, a.bandwidth_bytes);
-  }
-  return bw;
+  std::printf("\nroofline: read bandwidth (sampled between repetitions) / weight bytes a generated token reads\n");
 }
 
 // Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
-std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads,
-                           const std::map<int, double>& bandwidth, nlohmann::json& out) {
+// The machine's read bandwidth is sampled between generation samples (the hosts we run on
+// are shared, so it drifts); each sample's buffer is freed and the peak-RSS mark reset after
+// it, so the model's peak RSS excludes it where the kernel allows the reset.
+std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
   reset_peak_rss();
   EngineOptions eo;
   eo.model_path = path;
@@ -76,24 +65,32 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   Engine engine(eo);
   const auto& info = engine.model().info();
   const int nt = engine.pool().size();
-  const double bw = bandwidth.at(nt);
   const std::string name = path.substr(path.find_last_of('/') + 1);
   Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0};
-  Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, bw / double(info.active_bytes_per_token)};
+  Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0};
+  std::vector<double> bws;
+  uint64_t peak = 0;
   bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
   for (int r = 0; r < a.reps; ++r) {
     if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
     if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, a.n_gen, uint64_t(r)).tps());
+    peak = std::max(peak, peak_rss_bytes());
+    bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3));
+    reset_peak_rss();
   }
+  const double bw = median(bws);
+  for (double& v : bws) v /= 1e9;  // GB/s for the JSON
+  tg.roofline_tps = bw / double(info.active_bytes_per_token);
   std::vector<Row> rows;
   for (Row* r : {&pp, &tg}) {
     if (r->tps.empty()) continue;
-    r->peak_rss = peak_rss_bytes();
+    r->peak_rss = peak;
+    r->bandwidth = bw;
     rows.push_back(*r);
     out.push_back({{"model", path}, {"arch", info.arch}, {"threads", nt}, {"test", r->test},
                    {"isa", kernels::isa_name(engine.kernels().isa())}, {"repacked", eo.repack},
                    {"tokens_per_second_median", median(r->tps)}, {"tokens_per_second_stddev", stddev(r->tps)},
-                   {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9},
+                   {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9}, {"bandwidth_samples_gb_s", bws},
                    {"active_weight_bytes_per_token", info.active_bytes_per_token},
                    {"roofline_tokens_per_second", r->roofline_tps},
                    {"roofline_fraction", r->roofline_tps > 0 ? median(r->tps) / r->roofline_tps : 0.0},
@@ -103,16 +100,15 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
 }
 
 void bench(const BenchArgs& a) {
-  const std::map<int, double> bandwidth = measure_bandwidths(a);
   std::vector<Row> rows;
   nlohmann::json out = nlohmann::json::array();
   for (const auto& path : a.models.empty() ? std::vector<std::string>{default_model_path()} : a.models)
     for (int t : a.threads.empty() ? std::vector<int>{0} : a.threads)
-      for (Row& r : bench_one(a, path, t, bandwidth, out)) rows.push_back(std::move(r));
+      for (Row& r : bench_one(a, path, t, out)) rows.push_back(std::move(r));
   if (a.json) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    print_table(rows, bandwidth);
+    print_table(rows);
   }
 }
 
