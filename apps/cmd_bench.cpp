@@ -7,6 +7,7 @@
 #include "apps/commands.h"
 #include "apps/common.h"
 #include "base/error.h"
+#include "kernels/peak.h"
 #include "runtime/bench.h"
 
 namespace frugal::cli {
@@ -29,7 +30,7 @@ struct Row {
   std::string model, test;
   int threads;
   std::vector<double> tps;
-  double roofline_tps = 0;  // generation only
+  double roofline_tps = 0;  // the machine's limit: int8 arithmetic (prompt) or read bandwidth (generation)
   uint64_t peak_rss = 0;    // the model's run: load, warm-up and every repetition
   double bandwidth = 0;     // median read bandwidth sampled during the run, bytes/s
 };
@@ -47,7 +48,8 @@ void print_table(const std::vector<Row>& rows) {
     std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
                 r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
-  std::printf("\nroofline: read bandwidth (sampled between repetitions) / weight bytes a generated token reads\n");
+  std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth\n"
+              "(sampled between repetitions) / weight bytes a generated token reads\n");
 }
 
 // Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
@@ -70,6 +72,8 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0};
   std::vector<double> bws;
   uint64_t peak = 0;
+  const double macs = kernels::measure_int8_peak(engine.pool(), engine.kernels().isa());
+  if (macs > 0) pp.roofline_tps = macs / double(info.active_params_per_token);
   bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
   for (int r = 0; r < a.reps; ++r) {
     if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
@@ -92,6 +96,8 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
                    {"tokens_per_second_median", median(r->tps)}, {"tokens_per_second_stddev", stddev(r->tps)},
                    {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9}, {"bandwidth_samples_gb_s", bws},
                    {"active_weight_bytes_per_token", info.active_bytes_per_token},
+                   {"active_params_per_token", info.active_params_per_token}, {"int8_peak_macs_per_s", macs},
+                   {"roofline_limit", r == &pp ? "int8 arithmetic" : "read bandwidth"},
                    {"roofline_tokens_per_second", r->roofline_tps},
                    {"roofline_fraction", r->roofline_tps > 0 ? median(r->tps) / r->roofline_tps : 0.0},
                    {"model_bytes", info.weight_bytes}, {"peak_rss_bytes", r->peak_rss}});

@@ -24,7 +24,9 @@ class GqaAttention final : public AttentionBlock {
   GqaAttention(WeightBinder& b, const std::string& prefix, const GqaOptions& opt);
   void forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const override;
   KvLayerShape kv_shape() const override;
-  uint64_t weight_bytes() const override { return wq_.w.bytes() + wk_.w.bytes() + wv_.w.bytes() + wo_.w.bytes(); }
+  WeightUse weight_use() const override {
+    return use_of(wq_.w) + use_of(wk_.w) + use_of(wv_.w) + use_of(wo_.w);
+  }
 
  private:
   void project_qkv(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const;

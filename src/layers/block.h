@@ -24,7 +24,8 @@ class AttentionBlock {
   // entries into the cache at in.layer, then attends causally within each sequence.
   virtual void forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const = 0;
   virtual KvLayerShape kv_shape() const = 0;
-  virtual uint64_t weight_bytes() const = 0;
+  // Weights one token reads.
+  virtual WeightUse weight_use() const = 0;
 };
 
 class FfnBlock {
@@ -32,8 +33,8 @@ class FfnBlock {
   virtual ~FfnBlock() = default;
   // x: [n_tok, n_embd] (already normalised) -> out: [n_tok, n_embd]
   virtual void forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const = 0;
-  // Weight bytes one token reads (a mixture of experts counts only the experts it uses).
-  virtual uint64_t active_weight_bytes() const = 0;
+  // Weights one token reads (a mixture of experts counts only the experts it uses).
+  virtual WeightUse active_weight_use() const = 0;
 };
 
 }  // namespace frugal

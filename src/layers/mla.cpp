@@ -36,8 +36,8 @@ MlaAttention::MlaAttention(WeightBinder& b, const std::string& prefix, const Mla
     }
 }
 
-uint64_t MlaAttention::weight_bytes() const {
-  return wq_.w.bytes() + wq_a_.w.bytes() + wq_b_.w.bytes() + wkv_a_.w.bytes() + wkv_b_.w.bytes() + wo_.w.bytes();
+WeightUse MlaAttention::weight_use() const {
+  return use_of(wq_.w) + use_of(wq_a_.w) + use_of(wq_b_.w) + use_of(wkv_a_.w) + use_of(wkv_b_.w) + use_of(wo_.w);
 }
 
 WeightMatrix MlaAttention::v_rows(int64_t h) const {

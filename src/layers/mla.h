@@ -27,7 +27,7 @@ class MlaAttention final : public AttentionBlock {
   MlaAttention(WeightBinder& b, const std::string& prefix, const MlaOptions& opt);
   void forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const override;
   KvLayerShape kv_shape() const override { return {opt_.kv_lora_rank + opt_.qk_rope, 0}; }
-  uint64_t weight_bytes() const override;
+  WeightUse weight_use() const override;
 
  private:
   void project(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const;

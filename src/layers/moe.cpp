@@ -83,12 +83,12 @@ MoeFfn::MoeFfn(WeightBinder& b, const std::string& prefix, const MoeOptions& opt
   }
 }
 
-uint64_t MoeFfn::active_weight_bytes() const {
-  const uint64_t per_expert = gate_.first.bytes() + up_.first.bytes() + down_.first.bytes();
-  uint64_t b = router_.bytes() + per_expert * uint64_t(opt_.router.n_expert_used);
-  if (shared_) b += shared_->active_weight_bytes();
-  if (shared_gate_) b += shared_gate_->w.bytes();
-  return b;
+WeightUse MoeFfn::active_weight_use() const {
+  const WeightUse per_expert = use_of(gate_.first) + use_of(up_.first) + use_of(down_.first);
+  WeightUse u = use_of(router_) + per_expert * uint64_t(opt_.router.n_expert_used);
+  if (shared_) u += shared_->active_weight_use();
+  if (shared_gate_) u += use_of(shared_gate_->w);
+  return u;
 }
 
 // The batch's (token, expert) pairs grouped by expert: rows [first[i], first[i] + count[i])

@@ -49,7 +49,7 @@ class MoeFfn final : public FfnBlock {
   // "ffn_{gate,up,down}_shexp", "ffn_gate_inp_shexp", "exp_probs_b.bias".
   MoeFfn(WeightBinder& b, const std::string& prefix, const MoeOptions& opt);
   void forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const override;
-  uint64_t active_weight_bytes() const override;
+  WeightUse active_weight_use() const override;
 
  private:
   struct Plan;  // the batch's tokens grouped by expert

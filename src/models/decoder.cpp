@@ -92,9 +92,10 @@ void DecoderModel::finish(const WeightBinder& b) {
   for (const auto& t : b.file().tensors()) total += t.nbytes;
   info_.weight_bytes = total;
   // Per token: one embedding row, every layer's active weights, the output head.
-  uint64_t active = tok_embd_.row_bytes + output_.bytes();
-  for (const auto& l : layers_) active += l.attn->weight_bytes() + l.ffn->active_weight_bytes();
-  info_.active_bytes_per_token = active;
+  WeightUse active = WeightUse{tok_embd_.row_bytes, 0} + use_of(output_);
+  for (const auto& l : layers_) active += l.attn->weight_use() + l.ffn->active_weight_use();
+  info_.active_bytes_per_token = active.bytes;
+  info_.active_params_per_token = active.params;
 }
 
 std::vector<KvLayerShape> DecoderModel::kv_shapes() const {

@@ -23,6 +23,7 @@ struct ModelInfo {
   int64_t n_ctx_train = 0;
   uint64_t weight_bytes = 0;            // all weights bound by the model
   uint64_t active_bytes_per_token = 0;  // weights one decoded token reads (MoE: routed experts used only)
+  uint64_t active_params_per_token = 0; // multiply-adds of those weights per token (the embedding lookup: none)
 };
 
 class Model {

@@ -29,6 +29,20 @@ struct WeightMatrix {
   uint64_t bytes() const { return uint64_t(rows) * row_bytes; }
 };
 
+// What running some weights once costs: bytes read and multiply-adds per token (parameters).
+struct WeightUse {
+  uint64_t bytes = 0;
+  uint64_t params = 0;
+  WeightUse& operator+=(const WeightUse& o) {
+    bytes += o.bytes;
+    params += o.params;
+    return *this;
+  }
+  friend WeightUse operator+(WeightUse a, const WeightUse& b) { return a += b; }
+  friend WeightUse operator*(WeightUse a, uint64_t n) { return {a.bytes * n, a.params * n}; }
+};
+inline WeightUse use_of(const WeightMatrix& m) { return {m.bytes(), uint64_t(m.rows) * uint64_t(m.cols)}; }
+
 // n_expert matrices of identical shape stored back to back (GGUF ne = {cols, rows, n_expert}).
 struct ExpertMatrices {
   WeightMatrix first;  // expert 0

@@ -1,0 +1,29 @@
+// AVX2 arithmetic peak: the instruction sequence the AVX2 kernels use for 8-bit dots
+// (vpmaddubsw to 16-bit pairs, vpmaddwd with ones to 32-bit, vpaddd), 12 independent chains.
+#include <immintrin.h>
+
+#include "kernels/peak.h"
+
+namespace frugal::kernels {
+
+uint64_t int8_macs_avx2(int64_t iters) {
+  constexpr int kAcc = 12;
+  __m256i acc[kAcc];
+  for (int i = 0; i < kAcc; ++i) acc[i] = _mm256_set1_epi32(i);
+  __m256i u = _mm256_set1_epi8(3), s = _mm256_set1_epi8(-5);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (int i = 0; i < kAcc; ++i)
+      acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), ones));
+    __asm__ volatile("" : "+x"(u), "+x"(s));  // keep the operands live and the loop real
+  }
+  __m256i sum = acc[0];
+  for (int i = 1; i < kAcc; ++i) sum = _mm256_add_epi32(sum, acc[i]);
+  alignas(32) int32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
+  volatile int32_t sink = lanes[0] + lanes[7];
+  (void)sink;
+  return uint64_t(iters) * kAcc * 32;
+}
+
+}  // namespace frugal::kernels
