@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/mapped_file.h"
-#include "io/ggml_types.h"
+#include "io/tensor_types.h"
 
 namespace frugal {
 

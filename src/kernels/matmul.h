@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/thread_pool.h"
-#include "io/ggml_types.h"
+#include "io/tensor_types.h"
 #include "tensor/matrix.h"
 #include "tensor/weight_preparer.h"
 

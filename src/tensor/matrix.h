@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "io/ggml_types.h"
+#include "io/tensor_types.h"
 
 namespace frugal {
 

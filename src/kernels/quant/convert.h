@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
-#include "io/ggml_types.h"
+#include "io/tensor_types.h"
 
 namespace frugal::kernels {
 

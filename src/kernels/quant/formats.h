@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "io/ggml_types.h"
+#include "io/tensor_types.h"
 
 namespace frugal::kernels {
 

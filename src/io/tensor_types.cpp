@@ -1,5 +1,5 @@
-// Block geometry of the ggml tensor types.
-#include "io/ggml_types.h"
+// Block geometry of the GGUF tensor types.
+#include "io/tensor_types.h"
 
 #include <algorithm>
 #include <array>
