@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
+from frugalpy.engine_logits import row_err, run_engine
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import config_from_gguf, gguf_to_hf, permute_rows, write_gguf
 from frugalpy.torch_ref import CausalLM, load_state
@@ -107,21 +108,6 @@ def reference_q8_activations(cfg, state, ids, blk):
     m.model.norm.register_forward_hook(lambda _m, _inp, out: q8_round(out, blk))
     with torch.no_grad():
         return m(torch.tensor(ids)).numpy()
-
-
-def row_err(out, ref):
-    return np.abs(out - ref).max(axis=1) / np.abs(ref).max(axis=1)
-
-
-def run_engine(path, ids, n_vocab, prefill=None, isa=None):
-    out = path + f".{prefill}.{isa}.logits.bin"
-    cmd = [BIN, "logits", "-m", path, "--tokens", " ".join(map(str, ids)), "--out", out]
-    cmd += ["--prefill", str(prefill)] if prefill else []
-    cmd += ["--isa", isa] if isa else []
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} -> rc {p.returncode}\n{p.stderr[-2000:]}")
-    return np.fromfile(out, dtype="<f4").reshape(len(ids), n_vocab).astype(np.float64)
 
 
 def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast_bound=None):

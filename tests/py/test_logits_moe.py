@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
+from frugalpy.engine_logits import row_err, run_engine
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import permute_rows
 from frugalpy.hf_to_gguf_moe import config_from_gguf, gguf_to_hf, write_gguf
@@ -113,21 +114,6 @@ def reference(cfg, state, ids, routing=False):
         m = load_state(cfg, state)
         out = m(torch.tensor(ids)).numpy()
     return (out, m.routing()) if routing else out
-
-
-def row_err(out, ref):
-    return np.abs(out - ref).max(axis=1) / np.abs(ref).max(axis=1)
-
-
-def run_engine(path, ids, n_vocab, prefill=None, isa=None):
-    out = f"{path}.{prefill}.{isa}.logits.bin"
-    cmd = [BIN, "logits", "-m", path, "--tokens", " ".join(map(str, ids)), "--out", out]
-    cmd += ["--prefill", str(prefill)] if prefill else []
-    cmd += ["--isa", isa] if isa else []
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} ... -> rc {p.returncode}\n{p.stderr[-2000:]}")
-    return np.fromfile(out, dtype="<f4").reshape(len(ids), n_vocab).astype(np.float64)
 
 
 def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=None):
