@@ -57,7 +57,7 @@ def parse_args():
     m.add_argument("--routed-scale", type=float, default=1.5, help="routed_scaling_factor")
     m.add_argument("--q-lora", type=int, default=128)
     m.add_argument("--kv-lora", type=int, default=64)
-    m.add_argument("--bias-rate", type=float, default=1e-3, help="selection-bias update per step")
+    m.add_argument("--bias-rate", type=float, default=1e-2, help="selection-bias update per step")
     return p.parse_args()
 
 
@@ -75,8 +75,8 @@ def model_config(a):
 
 
 def moe_layers(model):
-    return [l.ffn for l in getattr(model.model, "layers", []) if isinstance(getattr(l, "ffn", None),
-                                                                           torch_ref_moe.SparseMoe)]
+    """The routed-expert blocks of a torch_ref_moe model (none in a dense one)."""
+    return [m for m in model.modules() if isinstance(m, torch_ref_moe.SparseMoe)]
 
 
 def count_params(model):
