@@ -4,8 +4,11 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "kernels/kernel_table.h"
 
@@ -33,31 +36,27 @@ inline void prefetch_ahead(const uint8_t* g, int n) {
   for (int i = 0; i < n; i += 64) _mm_prefetch(reinterpret_cast<const char*>(g + kPrefetchDistance + i), _MM_HINT_T1);
 }
 
-// Calls K<NT>::run for the tile size at run time.
-template <template <int> class K>
-void by_tile_rows16(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
-  switch (c.nt) {
-    case 1: K<1>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 2: K<2>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 3: K<3>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 4: K<4>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 5: K<5>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 6: K<6>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 7: K<7>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    default: K<8>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-  }
+// Calls K<NT>::run for the call's tile size c.nt (1 <= nt <= Max) through a table built at
+// compile time.
+template <template <int> class K, int Max>
+void by_tile(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
+  using Run = void (*)(const uint8_t*, const ActRows&, int64_t, int64_t, float*, int64_t);
+  static constexpr auto table = []<int... I>(std::integer_sequence<int, I...>) {
+    return std::array<Run, Max>{&K<I + 1>::run...};
+  }(std::make_integer_sequence<int, Max>{});
+  table[size_t(std::clamp(c.nt, 1, Max) - 1)](g, x, c.b0, c.b1, c.y, c.ldy);
 }
 
+// One 16-row group per call, tiles of up to kGemmTile tokens.
+template <template <int> class K>
+void by_tile_rows16(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
+  by_tile<K, kGemmTile>(g, x, c);
+}
+
+// Two consecutive groups per call, tiles of up to kPairTile tokens.
 template <template <int> class K>
 void by_tile_pair(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
-  switch (c.nt) {
-    case 1: K<1>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 2: K<2>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 3: K<3>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 4: K<4>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    case 5: K<5>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-    default: K<6>::run(g, x, c.b0, c.b1, c.y, c.ldy); break;
-  }
+  by_tile<K, kPairTile>(g, x, c);
 }
 
 }  // namespace
