@@ -18,12 +18,15 @@ inline void accumulate(float* y, bool first, __m512 v) {
 
 // Q4_K (kHigh = false) and Q5_K (kHigh = true: the fifth bits come from 8 qh vectors).
 // G groups (rows 16 G) at once: every activation broadcast feeds G dot instructions.
+// Q4_K multiplies the high nibbles in place (code & 0xF0 = 16 x code: no shift); the low
+// nibbles' sub-block scales are multiplied by 16 to match and d by 1/16 at the end, which is
+// exact (integer sums, and a power-of-two scale commutes with float rounding).
 template <bool kHigh, int G, int NT>
 struct KAffineRows16G {
   static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256;
   // gstride: bytes from one group to the next; y + 16 i: outputs of group i.
   static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30), m4hi = _mm512_set1_epi8(char(0xF0));
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       const bool first = b == b0;
@@ -54,7 +57,10 @@ struct KAffineRows16G {
 #pragma GCC unroll 2
           for (int i = 0; i < G; ++i) {
             const __m512i raw = load512(g + i * gstride + kQs + (8 * c + k) * 64);
-            code[i] = _mm512_and_si512(h ? _mm512_srli_epi16(raw, 4) : raw, m4);
+            if constexpr (kHigh)
+              code[i] = _mm512_and_si512(h ? _mm512_srli_epi16(raw, 4) : raw, m4);
+            else
+              code[i] = _mm512_and_si512(raw, h ? m4hi : m4);
             if constexpr (kHigh) {  // bit j of qh byte 4k + i: fifth bit of this code
               const __mmask64 hb =
                   _mm512_test_epi8_mask(load512(g + i * gstride + 256 + 64 * k), _mm512_set1_epi8(char(1 << j)));
@@ -70,7 +76,8 @@ struct KAffineRows16G {
         }
 #pragma GCC unroll 2
         for (int i = 0; i < G; ++i) {
-          const __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
+          __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
+          if (!kHigh && !h) scv = _mm512_slli_epi32(scv, 4);
 #pragma GCC unroll 16
           for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[i][t], scv));
         }
@@ -98,7 +105,8 @@ struct KAffineRows16G {
       mm[2 * q2] = _mm512_permutexvar_epi16(dup0, w16);
       mm[2 * q2 + 1] = _mm512_permutexvar_epi16(dup1, w16);
     }
-    const __m512 d = load_fp16x16(g), dmin = load_fp16x16(g + 32);
+    const __m512 d = _mm512_mul_ps(load_fp16x16(g), _mm512_set1_ps(kHigh ? 1.0f : 1.0f / 16)),
+                 dmin = load_fp16x16(g + 32);
 #pragma GCC unroll 16
     for (int t = 0; t < NT; ++t) {
       __m512i ms = _mm512_setzero_si512();
