@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import row_err, run_engine
+from frugalpy.engine_logits import engine_errors, row_err
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import config_from_gguf, gguf_to_hf, permute_rows, write_gguf
 from frugalpy.torch_ref import CausalLM, load_state
@@ -112,11 +112,9 @@ def reference_q8_activations(cfg, state, ids, blk):
 
 def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast_bound=None):
     try:
-        out = run_engine(path, ids, n_vocab, prefill, isa)
+        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa)
     except Exception as e:  # noqa: BLE001 - report and count as a failure
         return check(label, False, str(e))
-    err = row_err(out, ref)
-    top1 = float(np.mean(out.argmax(1) == ref.argmax(1)))
     worst = int(err.argmax())
     detail = f"max rel err {err.max():.2e} (row {worst}), top1 {top1:.2f}"
     if fast_bound is not None:

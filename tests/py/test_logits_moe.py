@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import row_err, run_engine
+from frugalpy.engine_logits import engine_errors, row_err
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import permute_rows
 from frugalpy.hf_to_gguf_moe import config_from_gguf, gguf_to_hf, write_gguf
@@ -119,11 +119,9 @@ def reference(cfg, state, ids, routing=False):
 def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=None):
     """fast: None for the TOL check, else the median-error budget of a fast-kernel check."""
     try:
-        out = run_engine(path, ids, n_vocab, prefill, isa)
+        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa)
     except Exception as e:  # noqa: BLE001 - report and count as a failure
         return check(label, False, str(e))
-    err = row_err(out, ref)
-    top1 = float(np.mean(out.argmax(1) == ref.argmax(1)))
     bad = np.nonzero(err > TOL)[0]
     detail = f"max rel err {err.max():.2e} (row {int(err.argmax())}), median {np.median(err):.1e}, top1 {top1:.2f}"
     if fast is not None:

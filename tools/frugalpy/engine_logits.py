@@ -22,3 +22,9 @@ def run_engine(path, ids, n_vocab, prefill=None, isa=None, binary=None):
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])} ... -> rc {p.returncode}\n{p.stderr[-2000:]}")
     return np.fromfile(out, dtype="<f4").reshape(len(ids), n_vocab).astype(np.float64)
+
+
+def engine_errors(path, ids, ref, n_vocab, prefill=None, isa=None):
+    """The engine's logits against ref: (per-row relative errors, fraction of rows whose argmax agrees)."""
+    out = run_engine(path, ids, n_vocab, prefill, isa)
+    return row_err(out, ref), float(np.mean(out.argmax(1) == ref.argmax(1)))
