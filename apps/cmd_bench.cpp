@@ -33,6 +33,13 @@ struct Row {
   double roofline_tps = 0;  // the machine's limit: int8 arithmetic (prompt) or read bandwidth (generation)
   uint64_t peak_rss = 0;    // the model's run: load, warm-up and every repetition
   double bandwidth = 0;     // median read bandwidth sampled during the run, bytes/s
+  // Each generation sample over the roofline of the bandwidth sampled just before and after
+  // it (the shared hosts' bandwidth drifts within seconds); the reported fraction is their median.
+  std::vector<double> fractions;
+  double fraction() const {
+    if (!fractions.empty()) return median(fractions);
+    return roofline_tps > 0 ? median(tps) / roofline_tps : 0.0;
+  }
 };
 
 void print_table(const std::vector<Row>& rows) {
@@ -43,19 +50,20 @@ void print_table(const std::vector<Row>& rows) {
               std::string(12, '-').c_str(), std::string(11, '-').c_str());
   for (const auto& r : rows) {
     const double m = median(r.tps);
-    std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * m / r.roofline_tps) : "";
+    std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * r.fraction()) : "";
     std::string rss = fmt::format("{:.2f} GiB", double(r.peak_rss) / double(1 << 30));
     std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
                 r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
   std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth\n"
-              "(sampled between repetitions) / weight bytes a generated token reads\n");
+              "(sampled before and after each repetition) / weight bytes a generated token reads; tg's fraction\n"
+              "is the median over repetitions of each one's t/s over its own roofline\n");
 }
 
 // Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
-// The machine's read bandwidth is sampled between generation samples (the hosts we run on
-// are shared, so it drifts); each sample's buffer is freed and the peak-RSS mark reset after
-// it, so the model's peak RSS excludes it where the kernel allows the reset.
+// The machine's read bandwidth is sampled before the first and after every repetition (the
+// hosts we run on are shared, so it drifts); each sample's buffer is freed and the peak-RSS
+// mark reset after it, so the model's peak RSS excludes it where the kernel allows the reset.
 std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
   reset_peak_rss();
   EngineOptions eo;
@@ -68,19 +76,27 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   const auto& info = engine.model().info();
   const int nt = engine.pool().size();
   const std::string name = path.substr(path.find_last_of('/') + 1);
-  Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0};
-  Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0};
+  Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0, 0, 0, {}};
+  Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0, 0, 0, {}};
   std::vector<double> bws;
   uint64_t peak = 0;
   const double macs = kernels::measure_int8_peak(engine.pool(), engine.kernels().isa());
   if (macs > 0) pp.roofline_tps = macs / double(info.active_params_per_token);
   bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
+  peak = peak_rss_bytes();
+  const auto sample_bandwidth = [&] {
+    bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3));
+    reset_peak_rss();
+  };
+  sample_bandwidth();
+  const double bytes_per_token = double(info.active_bytes_per_token);
   for (int r = 0; r < a.reps; ++r) {
     if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
     if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, a.n_gen, uint64_t(r)).tps());
     peak = std::max(peak, peak_rss_bytes());
-    bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3));
-    reset_peak_rss();
+    sample_bandwidth();
+    if (a.n_gen > 0 && bytes_per_token > 0)
+      tg.fractions.push_back(tg.tps.back() * bytes_per_token / (0.5 * (bws[bws.size() - 2] + bws.back())));
   }
   const double bw = median(bws);
   for (double& v : bws) v /= 1e9;  // GB/s for the JSON
@@ -99,7 +115,7 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
                    {"active_params_per_token", info.active_params_per_token}, {"int8_peak_macs_per_s", macs},
                    {"roofline_limit", r == &pp ? "int8 arithmetic" : "read bandwidth"},
                    {"roofline_tokens_per_second", r->roofline_tps},
-                   {"roofline_fraction", r->roofline_tps > 0 ? median(r->tps) / r->roofline_tps : 0.0},
+                   {"roofline_fraction", r->fraction()}, {"roofline_fraction_samples", r->fractions},
                    {"model_bytes", info.weight_bytes}, {"peak_rss_bytes", r->peak_rss}});
   }
   return rows;

@@ -3,6 +3,8 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+
 namespace frugal {
 
 namespace {
@@ -42,6 +44,42 @@ void ThreadPool::dispatch(Thunk fn, void* ctx) {
       _mm_pause();
     } else {
       std::this_thread::yield();
+    }
+  }
+}
+
+bool ThreadPool::claim_own(Part& part, int64_t grain, int64_t* b, int64_t* e) {
+  uint64_t s = part.range.load(std::memory_order_relaxed);
+  for (;;) {
+    const uint64_t front = s & 0xffffffffu, back = s >> 32;
+    if (front >= back) return false;
+    // A quarter of what is left, at least `grain`: few claims (each is a locked instruction,
+    // which waits for the loads in flight) and a fine tail for stealing.
+    const uint64_t take = std::min<uint64_t>(std::max<uint64_t>(uint64_t(grain), (back - front) / 4), back - front);
+    if (part.range.compare_exchange_weak(s, (front + take) | (back << 32), std::memory_order_relaxed)) {
+      *b = int64_t(front);
+      *e = int64_t(front + take);
+      return true;
+    }
+  }
+}
+
+bool ThreadPool::steal(Part* parts, int n_parts, int64_t grain, int64_t* b, int64_t* e) {
+  for (;;) {
+    int best = -1;
+    uint64_t most = 0, seen = 0;
+    for (int p = 0; p < n_parts; ++p) {
+      const uint64_t s = parts[p].range.load(std::memory_order_relaxed);
+      const uint64_t front = s & 0xffffffffu, back = s >> 32;
+      if (back > front && back - front > most) best = p, most = back - front, seen = s;
+    }
+    if (best < 0) return false;
+    const uint64_t front = seen & 0xffffffffu, back = seen >> 32;
+    const uint64_t take = std::min<uint64_t>(uint64_t(grain), back - front);
+    if (parts[best].range.compare_exchange_strong(seen, front | ((back - take) << 32), std::memory_order_relaxed)) {
+      *b = int64_t(back - take);
+      *e = int64_t(back);
+      return true;
     }
   }
 }

@@ -43,6 +43,32 @@ class ThreadPool {
     });
   }
 
+  // Streams [0, n) as size() contiguous parts, part p = [bound(p), bound(p + 1)) with
+  // bound(0) = 0 and bound(size()) = n: thread p works through its own part front to back in
+  // chunks of a quarter of what is left (at least `grain`), so each thread reads one contiguous
+  // range (the memory prefetchers follow it); a thread whose part is done takes `grain` chunks
+  // from the back of the part with the most left, so a thread that wakes late or runs slow does
+  // not hold the region up.
+  template <typename B, typename F>
+  void parallel_parts(int64_t n, int64_t grain, B&& bound, F&& f) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    const int nt = n_threads_;
+    if (nt == 1 || n <= grain || nt > kMaxParts || n >= (int64_t(1) << 31)) {
+      parallel_for(n, grain, f);
+      return;
+    }
+    Part parts[kMaxParts];
+    for (int p = 0; p < nt; ++p) {
+      const uint64_t b = uint64_t(bound(p)), e = uint64_t(bound(p + 1));
+      parts[p].range.store(b | (e << 32), std::memory_order_relaxed);
+    }
+    run([&](int tid) {
+      for (int64_t b, e; claim_own(parts[tid], grain, &b, &e);) f(b, e, tid);
+      for (int64_t b, e; steal(parts, nt, grain, &b, &e);) f(b, e, tid);
+    });
+  }
+
   // [0, n) in size() contiguous parts of equal size; each part goes to whichever thread
   // claims it first.
   template <typename F>
@@ -59,6 +85,14 @@ class ThreadPool {
   }
 
  private:
+  static constexpr int kMaxParts = 64;
+  // A part's unclaimed items [front, back): front in bits 31..0, back in bits 63..32.
+  struct alignas(64) Part {
+    std::atomic<uint64_t> range;
+  };
+  static bool claim_own(Part& part, int64_t grain, int64_t* b, int64_t* e);
+  static bool steal(Part* parts, int n_parts, int64_t grain, int64_t* b, int64_t* e);
+
   using Thunk = void (*)(void*, int);
   template <typename F>
   void run(F&& f) {

@@ -102,6 +102,7 @@ void Kernels::matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, in
   if (isa_ == Isa::Reference) return reference_matmul(pool, w, f, x, n_tok, ldx, y, ldy);
   const QuantizedActs act(pool, isa_, f.act, x, n_tok, ldx, w.cols);
   const MatmulTask k = make_task(isa_, w, act.rows(), n_tok, y, ldy);
+  if (k.streams()) return run_streaming(pool, std::span(&k, 1));
   pool.parallel_for(k.units(), k.grain(pool.size()), [&](int64_t u0, int64_t u1, int) { k.run(u0, u1); });
 }
 

@@ -86,6 +86,8 @@ void Kernels::matmul_batch(ThreadPool& pool, std::span<const MatmulJob> jobs) co
     }
     tasks.push_back(make_task(isa_, j.w, a, j.n_tok, j.y, j.ldy));
   }
+  if (std::all_of(tasks.begin(), tasks.end(), [](const MatmulTask& k) { return k.streams(); }))
+    return run_streaming(pool, tasks);
   std::vector<size_t> order(tasks.size());
   std::iota(order.begin(), order.end(), size_t(0));
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {

@@ -1,6 +1,7 @@
 // Matmul drivers: a matmul as a task that runs in pieces (rows for the Plain row-dot path,
 // 16-row groups for the Rows16 micro-kernels), and the activation quantization they share.
 #include <algorithm>
+#include <vector>
 
 #include "kernels/matmul_internal.h"
 
@@ -68,14 +69,48 @@ MatmulTask make_task(Isa isa, const WeightMatrix& w, const ActRows& act, int64_t
   return k;
 }
 
+uint64_t MatmulTask::unit_bytes() const {
+  return rows16 ? uint64_t(kRows16) * w.row_bytes : std::max<uint64_t>(1, w.row_bytes);
+}
+
+bool MatmulTask::streams() const { return n_tok <= (rows16 ? kGemmTile : kMaxTile); }
+
+int64_t MatmulTask::stream_grain() const {  // claims of ~16 KiB: a fine tail, cheap claims
+  return std::max<int64_t>(1, int64_t((16u << 10) / unit_bytes()));
+}
+
 int64_t MatmulTask::grain(int threads) const {
-  const uint64_t unit_bytes = rows16 ? uint64_t(kRows16) * w.row_bytes : std::max<uint64_t>(1, w.row_bytes);
-  const bool stream = n_tok <= (rows16 ? kGemmTile : kMaxTile);
+  const uint64_t unit_bytes = this->unit_bytes();
+  const bool stream = streams();
   // Streaming (decode): items of >= 16-32 KiB, ~8 per thread so both threads get equal bytes.
   // Several tokens: items that stay in L2 while every tile of tokens reuses them.
   const int64_t lo = std::max<int64_t>(1, int64_t((uint64_t(rows16 ? 32 : 16) << 10) / unit_bytes));
   const int64_t hi = std::max<int64_t>(1, int64_t((stream ? 1u << 20 : rows16 ? 192u << 10 : 256u << 10) / unit_bytes));
   return std::max<int64_t>(1, std::clamp(units() / (int64_t(threads) * (stream || !rows16 ? 8 : 4)), std::min(lo, hi), hi));
+}
+
+void run_streaming(ThreadPool& pool, std::span<const MatmulTask> tasks) {
+  struct Item {
+    const MatmulTask* task;
+    int64_t u0, u1;
+  };
+  std::vector<Item> items;
+  std::vector<uint64_t> ends;  // bytes up to the end of each item
+  uint64_t total = 0;
+  for (const MatmulTask& k : tasks)
+    for (int64_t u = 0, n = k.units(), g = k.stream_grain(); u < n; u += g) {
+      items.push_back({&k, u, std::min(n, u + g)});
+      ends.push_back(total += uint64_t(items.back().u1 - u) * k.unit_bytes());
+    }
+  const int nt = pool.size();
+  const auto bound = [&](int p) {  // first item ending past p / nt of the bytes
+    if (p >= nt) return int64_t(items.size());
+    const uint64_t at = uint64_t(double(total) * p / nt);
+    return int64_t(std::upper_bound(ends.begin(), ends.end(), at) - ends.begin());
+  };
+  pool.parallel_parts(int64_t(items.size()), 1, bound, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) items[size_t(i)].task->run(items[size_t(i)].u0, items[size_t(i)].u1);
+  });
 }
 
 void MatmulTask::run(int64_t u0, int64_t u1) const {

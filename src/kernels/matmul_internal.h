@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <span>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -59,10 +60,19 @@ struct MatmulTask {
   RowDotFn row_dot = nullptr;  // otherwise (w must then be Plain)
 
   int64_t units() const { return rows16 ? w.rows / kRows16 : w.rows; }
-  // Units per work item for `threads` threads.
+  uint64_t unit_bytes() const;
+  // Few enough tokens that the weights are streamed once (decode): memory-bound.
+  bool streams() const;
+  // Units per work item for `threads` threads (the dynamic schedule).
   int64_t grain(int threads) const;
+  // Units per claim when streaming through contiguous parts (run_streaming).
+  int64_t stream_grain() const;
   void run(int64_t u0, int64_t u1) const;
 };
 MatmulTask make_task(Isa isa, const WeightMatrix& w, const ActRows& act, int64_t n_tok, float* y, int64_t ldy);
+
+// Runs streaming tasks (decode) in one region: their units in order, split into one contiguous
+// run of equal bytes per thread (see ThreadPool::parallel_parts).
+void run_streaming(ThreadPool& pool, std::span<const MatmulTask> tasks);
 
 }  // namespace frugal::kernels

@@ -61,5 +61,46 @@ TEST(ThreadPool, PerThreadIdsAreExclusive) {
   EXPECT_EQ(clashes.load(), 0);
 }
 
+TEST(ThreadPool, PartsCoverEachIndexOnce) {
+  for (int threads : {1, 2, 3, 4}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 7, 64, 1000}) {
+      // Uneven parts, some empty: part p ends at n (p / threads)^2.
+      const auto bound = [&](int p) { return n * p * p / (int64_t(threads) * threads); };
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.parallel_parts(n, 3, bound, [&](int64_t b, int64_t e, int tid) {
+        EXPECT_GE(tid, 0);
+        EXPECT_LT(tid, threads);
+        EXPECT_LT(b, e);
+        for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+      });
+      for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    }
+  }
+}
+
+TEST(ThreadPool, PartsOwnersStartAtTheirFrontAndIdleThreadsSteal) {
+  // Thread 0's part is slow: the other thread finishes its own part, then takes chunks from the
+  // back of thread 0's part. Each owner's first chunk starts at its part's front.
+  ThreadPool pool(2);
+  std::vector<std::atomic<int>> by(64);
+  std::atomic<int64_t> first_of[2] = {-1, -1};
+  std::atomic<bool> slow_chunk_done{false}, woke_in_time{false};
+  pool.parallel_parts(64, 1, [](int p) { return int64_t(32 * p); }, [&](int64_t b, int64_t e, int tid) {
+    int64_t none = -1;
+    if (first_of[tid].compare_exchange_strong(none, b) && tid == 1) woke_in_time = !slow_chunk_done.load();
+    for (int64_t i = b; i < e; ++i) by[size_t(i)] = tid + 1;
+    if (b < 32) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (tid == 0) slow_chunk_done = true;
+  });
+  EXPECT_EQ(first_of[0].load(), 0);
+  if (woke_in_time) {  // the worker joined during the first slow chunk (it normally does within microseconds)
+    EXPECT_EQ(first_of[1].load(), 32);
+    EXPECT_EQ(by[40].load(), 2);  // its own part
+    EXPECT_EQ(by[31].load(), 2);  // stolen from the back of the slow part
+  }
+  for (auto& b : by) EXPECT_NE(b.load(), 0);
+}
+
 }  // namespace
 }  // namespace frugal
