@@ -109,7 +109,12 @@ void run_streaming(ThreadPool& pool, std::span<const MatmulTask> tasks) {
     return int64_t(std::upper_bound(ends.begin(), ends.end(), at) - ends.begin());
   };
   pool.parallel_parts(int64_t(items.size()), 1, bound, [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) items[size_t(i)].task->run(items[size_t(i)].u0, items[size_t(i)].u1);
+    for (int64_t i = b; i < e;) {  // consecutive items of one task in one call
+      const Item& first = items[size_t(i)];
+      int64_t u1 = first.u1;
+      for (++i; i < e && items[size_t(i)].task == first.task; ++i) u1 = items[size_t(i)].u1;
+      first.task->run(first.u0, u1);
+    }
   });
 }
 

@@ -25,7 +25,13 @@ MlaAttention::MlaAttention(WeightBinder& b, const std::string& prefix, const Mla
   kv_a_norm_ = b.vector(prefix + "attn_kv_a_norm.weight", L);
   wkv_b_ = Linear::bind(b, prefix + "attn_kv_b", L, H * (opt.qk_nope + opt.v_head));
   wo_ = Linear::bind(b, prefix + "attn_output", H * opt.v_head, opt.n_embd);
-  // Absorbed keys: k_b_t[h][c][r] = kv_b[h * (nope + v) + r][c], so q_lat = k_b_t[h] q_nope.
+  // Absorbed keys: q_lat[h][c] = sum_r kv_b[h * (nope + v) + r][c] q_nope[h][r].
+  for (int64_t h = 0; h < H; ++h) {
+    auto codes = kernels::TransposedCodes::make(wkv_b_.w, h * (opt.qk_nope + opt.v_head), opt.qk_nope);
+    if (!codes) break;
+    k_b_codes_.push_back(std::move(*codes));
+  }
+  if (!k_b_codes_.empty()) return;
   k_b_t_.resize(size_t(H * L * opt.qk_nope));
   const kernels::Kernels ref = kernels::Kernels::select(kernels::Isa::Reference);
   std::vector<float> row(static_cast<size_t>(L));
@@ -86,6 +92,10 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / H, h = task % H;
       const float* qn = q + t * H * dqk + h * dqk;
+      if (!k_b_codes_.empty()) {
+        k_b_codes_[size_t(h)].apply(ctx.kernels.isa(), qn, q_lat.get() + task * L);
+        continue;
+      }
       for (int64_t c = 0; c < L; ++c)
         q_lat[size_t(task * L + c)] = kernels::dot(k_b_t_.data() + (h * L + c) * opt_.qk_nope, qn, opt_.qk_nope);
     }

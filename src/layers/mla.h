@@ -4,6 +4,9 @@
 // prompt batches can use the naive one (keys/values decompressed from the latent cache).
 #pragma once
 
+#include <vector>
+
+#include "kernels/transposed_codes.h"
 #include "layers/block.h"
 #include "layers/linear.h"
 
@@ -38,7 +41,10 @@ class MlaAttention final : public AttentionBlock {
   MlaOptions opt_;
   Linear wq_, wq_a_, wq_b_, wkv_a_, wkv_b_, wo_;
   std::vector<float> q_a_norm_, kv_a_norm_;
-  std::vector<float> k_b_t_;  // per head [kv_lora rows, qk_nope cols], F32: absorbed key weights
+  // Absorbed key weights W_UK^T per head: kv_b's codes transposed (block formats), or a float
+  // copy k_b_t_[h][c][r] (float formats).
+  std::vector<kernels::TransposedCodes> k_b_codes_;
+  std::vector<float> k_b_t_;
 };
 
 }  // namespace frugal

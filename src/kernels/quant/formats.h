@@ -11,6 +11,11 @@ namespace frugal::kernels {
 // n values (a multiple of the block size) from/to raw blocks.
 using DequantizeRowFn = void (*)(const uint8_t* src, float* dst, int64_t n);
 using QuantizeRowFn = void (*)(const float* src, uint8_t* dst, int64_t n);
+// The block formats are affine per group of values: value = scale[g] * code + bias[g] with an
+// int8 code (Q8_0: any; Q6_K, Q4_0, Q5_0: [-32, 31]; Q4_K, Q5_K, Q4_1, Q5_1: [0, 31]). Splits n values
+// into codes[n] and scale/bias[n / group]; scale * float(code) + bias equals the dequantized
+// value bit for bit.
+using AffineRowFn = void (*)(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 
 // How the fast paths feed activations to a weight format.
 enum class ActKind {
@@ -27,6 +32,8 @@ struct FormatDesc {
   ActKind act;
   DequantizeRowFn dequantize;
   QuantizeRowFn quantize;
+  int affine_group = 0;         // values per (scale, bias) pair; 0: not a block format
+  AffineRowFn affine = nullptr;
 };
 
 // nullptr when frugal has no kernels for t.
@@ -46,6 +53,15 @@ void dequantize_row_q8_0(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q4_k(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q5_k(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n);
+
+void affine_row_q4_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q4_1(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q5_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q5_1(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q8_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q4_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q5_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_q6_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 
 void quantize_row_f32(const float* src, uint8_t* dst, int64_t n);
 void quantize_row_f16(const float* src, uint8_t* dst, int64_t n);

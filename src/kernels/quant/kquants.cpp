@@ -95,6 +95,39 @@ void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n) {
   }
 }
 
+// Per 32-value sub-block j: scale d * sc[j], bias -(dmin * m[j]).
+void affine_row_q4_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const auto b = load_block<BlockQ4_K>(src, i);
+    const float d = fp16_to_float(b.d), dmin = fp16_to_float(b.dmin);
+    uint8_t sc[8], m[8];
+    unpack_k4_scales(b.scales, sc, m);
+    for (int j = 0; j < 8; ++j) scale[i * 8 + j] = d * float(sc[j]), bias[i * 8 + j] = -(dmin * float(m[j]));
+    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(k4_low(b.qs, e));
+  }
+}
+
+void affine_row_q5_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const auto b = load_block<BlockQ5_K>(src, i);
+    const float d = fp16_to_float(b.d), dmin = fp16_to_float(b.dmin);
+    uint8_t sc[8], m[8];
+    unpack_k4_scales(b.scales, sc, m);
+    for (int j = 0; j < 8; ++j) scale[i * 8 + j] = d * float(sc[j]), bias[i * 8 + j] = -(dmin * float(m[j]));
+    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(k4_low(b.qs, e) | k5_high(b.qh, e) << 4);
+  }
+}
+
+// Per 16-value sub-block: scale d * scales[i], bias 0.
+void affine_row_q6_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const auto b = load_block<BlockQ6_K>(src, i);
+    const float d = fp16_to_float(b.d);
+    for (int j = 0; j < 16; ++j) scale[i * 16 + j] = d * float(b.scales[j]), bias[i * 16 + j] = 0;
+    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(q6_code(b, e) - 32);
+  }
+}
+
 void quantize_row_q4_k(const float* src, uint8_t* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
     BlockQ4_K b;

@@ -96,6 +96,47 @@ void dequantize_row_q8_0(const uint8_t* src, float* dst, int64_t n) {
   }
 }
 
+// One (scale, bias) per 32-value block: value = d * code + bias.
+void affine_row_q4_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const auto b = load_block<BlockQ4_0>(src, i);
+    scale[i] = fp16_to_float(b.d), bias[i] = 0;
+    for (int j = 0; j < kQK; ++j) codes[i * kQK + j] = int8_t(nibble(b.qs, j) - 8);
+  }
+}
+
+void affine_row_q4_1(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const auto b = load_block<BlockQ4_1>(src, i);
+    scale[i] = fp16_to_float(b.d), bias[i] = fp16_to_float(b.m);
+    for (int j = 0; j < kQK; ++j) codes[i * kQK + j] = int8_t(nibble(b.qs, j));
+  }
+}
+
+void affine_row_q5_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const auto b = load_block<BlockQ5_0>(src, i);
+    scale[i] = fp16_to_float(b.d), bias[i] = 0;
+    for (int j = 0; j < kQK; ++j) codes[i * kQK + j] = int8_t((nibble(b.qs, j) | high_bit(b.qh, j) << 4) - 16);
+  }
+}
+
+void affine_row_q5_1(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const auto b = load_block<BlockQ5_1>(src, i);
+    scale[i] = fp16_to_float(b.d), bias[i] = fp16_to_float(b.m);
+    for (int j = 0; j < kQK; ++j) codes[i * kQK + j] = int8_t(nibble(b.qs, j) | high_bit(b.qh, j) << 4);
+  }
+}
+
+void affine_row_q8_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const auto b = load_block<BlockQ8_0>(src, i);
+    scale[i] = fp16_to_float(b.d), bias[i] = 0;
+    for (int j = 0; j < kQK; ++j) codes[i * kQK + j] = b.qs[j];
+  }
+}
+
 void quantize_row_q4_0(const float* src, uint8_t* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQK; ++i) {
     BlockQ4_0 b;
