@@ -146,29 +146,40 @@ struct Q6KRows16G {
       const int8_t* xq[NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      // Sub-blocks j in steps of kJ (two where the registers allow: two independent dot chains,
+      // one scale load for both).
+      constexpr int kJ = G * NT <= 4 ? 2 : 1;
 #pragma GCC unroll 1
-      for (int j = 0; j < 16; ++j) {
-        __m512i s[G][NT];
+      for (int j0 = 0; j0 < 16; j0 += kJ) {
+        __m512i s[kJ][G][NT];
 #pragma GCC unroll 16
-        for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+        for (int t = 0; t < kJ * NT * G; ++t) s[t / (NT * G)][t / NT % G][t % NT] = _mm512_setzero_si512();
 #pragma GCC unroll 4
-        for (int u = 0; u < 4; ++u) {  // codes of columns 16 j + 4 u .. + 3
-          __m512i q[G];
+        for (int u = 0; u < 4; ++u)  // codes of columns 16 j + 4 u .. + 3
 #pragma GCC unroll 2
-          for (int i = 0; i < G; ++i) q[i] = code(g + i * gstride + 288, g + i * gstride + 2336, j, u, m4, m30);
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            __m512i q[G];
+#pragma GCC unroll 2
+            for (int i = 0; i < G; ++i) q[i] = code(g + i * gstride + 288, g + i * gstride + 2336, j, u, m4, m30);
 #pragma GCC unroll 16
-          for (int t = 0; t < NT; ++t) {
-            const __m512i xv = bcast4(xq[t] + 16 * j + 4 * u);
+            for (int t = 0; t < NT; ++t) {
+              const __m512i xv = bcast4(xq[t] + 16 * j + 4 * u);
 #pragma GCC unroll 2
-            for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], q[i], xv);
+              for (int i = 0; i < G; ++i) s[jj][i][t] = _mm512_dpbusd_epi32(s[jj][i][t], q[i], xv);
+            }
           }
-        }
 #pragma GCC unroll 2
         for (int i = 0; i < G; ++i) {
-          const __m512i scv = _mm512_cvtepi8_epi16(load256(g + i * gstride + 32 + 32 * (j / 2)));
-          const __m512i sc = j % 2 ? _mm512_srai_epi32(scv, 16) : _mm512_srai_epi32(_mm512_slli_epi32(scv, 16), 16);
+          const __m512i scv = _mm512_cvtepi8_epi16(load256(g + i * gstride + 32 + 32 * (j0 / 2)));
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            const __m512i sc = j % 2 ? _mm512_srai_epi32(scv, 16) : _mm512_srai_epi32(_mm512_slli_epi32(scv, 16), 16);
 #pragma GCC unroll 16
-          for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[i][t], sc));
+            for (int t = 0; t < NT; ++t)
+              tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[jj][i][t], sc));
+          }
         }
       }
 #pragma GCC unroll 2
