@@ -1,10 +1,12 @@
 // Grouped-query attention over the per-sequence KV cache.
 #include "layers/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "base/error.h"
+#include "kernels/attention.h"
 #include "kernels/ops.h"
 
 namespace frugal {
@@ -64,27 +66,37 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 }
 
 // o[t, h] = softmax_j(q[t,h] . K[j, g(h)] * scale) V[j, g(h)] over j <= pos[t] of seq[t].
+// A task is a run of query heads of one KV head and token: the run shares each key/value row it
+// reads. Groups are cut into runs only when there are fewer than two groups per thread (one KV
+// head, a single token).
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
   const int64_t T = in.batch.size(), hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
   const int64_t group = H / KV, dkv = KV * hd;
   const float scale = 1.0f / std::sqrt(float(hd));
+  const kernels::Isa isa = ctx.kernels.isa();
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
-  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
-  ctx.pool.parallel_for(T * H, 1, [&](int64_t begin, int64_t end, int tid) {
-    float* s = scores.get() + int64_t(tid) * max_len;
+  const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + T * KV - 1) / (T * KV), 1, group);
+  const int64_t per_run = (group + runs - 1) / runs;
+  // Scratch sizes grow with n, so the longest sequence's size serves every task.
+  kernels::HeadGroup shape{};
+  shape.n_q = per_run, shape.dk = hd, shape.dv = hd, shape.n = max_len;
+  const int64_t per_thread = kernels::attend_scratch_floats(shape);
+  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  ctx.pool.parallel_for(T * KV * runs, 1, [&](int64_t begin, int64_t end, int tid) {
+    float* s = scratch.get() + int64_t(tid) * per_thread;
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / H, h = task % H, g = h / group;
+      const int64_t t = task / (KV * runs), g = task / runs % KV, i0 = task % runs * per_run;
+      const int64_t nh = std::min(per_run, group - i0);
+      if (nh <= 0) continue;
       const int32_t seq = in.batch.seq[size_t(t)];
-      const int64_t n = in.batch.pos[size_t(t)] + 1;
-      const float* qh = q + t * H * hd + h * hd;
-      const float* K = in.cache.k(in.layer, seq, 0) + g * hd;
-      const float* V = in.cache.v(in.layer, seq, 0) + g * hd;
-      for (int64_t j = 0; j < n; ++j) s[j] = kernels::dot(qh, K + j * dkv, hd) * scale;
-      kernels::softmax(s, n);
-      float* oh = o + t * H * hd + h * hd;
-      std::fill(oh, oh + hd, 0.0f);
-      for (int64_t j = 0; j < n; ++j) kernels::axpy(oh, s[j], V + j * dkv, hd);
+      const int64_t head0 = t * H * hd + (g * group + i0) * hd;
+      const kernels::HeadGroup hg{q + head0, hd, nh,
+                                  in.cache.k(in.layer, seq, 0) + g * hd, dkv, hd,
+                                  in.cache.v(in.layer, seq, 0) + g * hd, dkv, hd,
+                                  in.batch.pos[size_t(t)] + 1, scale,
+                                  o + head0, hd};
+      kernels::attend_group(isa, hg, s);
     }
   });
 }

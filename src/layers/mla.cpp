@@ -1,10 +1,12 @@
 // Multi-head latent attention.
 #include "layers/mla.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "base/error.h"
+#include "kernels/attention.h"
 #include "kernels/ops.h"
 
 namespace frugal {
@@ -86,36 +88,38 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
                                    float* o) const {
   const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
   const int64_t W = L + opt_.qk_rope;
-  auto q_lat = alloc_floats(T * H * L);  // queries in latent space [T, H, L]
+  auto q_cat = alloc_floats(T * H * W);  // queries in latent space plus their RoPE part [T, H, L + rope]
   auto c_lat = alloc_floats(T * H * L);  // attention-weighted latents [T, H, L]
   ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int) {
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / H, h = task % H;
       const float* qn = q + t * H * dqk + h * dqk;
+      float* ql = q_cat.get() + task * W;
+      std::copy(qn + opt_.qk_nope, qn + dqk, ql + L);
       if (!k_b_codes_.empty()) {
-        k_b_codes_[size_t(h)].apply(ctx.kernels.isa(), qn, q_lat.get() + task * L);
+        k_b_codes_[size_t(h)].apply(ctx.kernels.isa(), qn, ql);
         continue;
       }
-      for (int64_t c = 0; c < L; ++c)
-        q_lat[size_t(task * L + c)] = kernels::dot(k_b_t_.data() + (h * L + c) * opt_.qk_nope, qn, opt_.qk_nope);
+      for (int64_t c = 0; c < L; ++c) ql[c] = kernels::dot(k_b_t_.data() + (h * L + c) * opt_.qk_nope, qn, opt_.qk_nope);
     }
   });
+  // Every head reads the same latent rows (keys: latent + RoPE key; values: the latent), so a
+  // task is a run of heads of one token; runs are cut so each thread gets about two.
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
-  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
-  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
-    float* s = scores.get() + tid * max_len;
+  const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + T - 1) / T, 1, H), per_run = (H + runs - 1) / runs;
+  kernels::HeadGroup shape{};
+  shape.n_q = per_run, shape.dk = W, shape.dv = L, shape.n = max_len;
+  const int64_t per_thread = kernels::attend_scratch_floats(shape);
+  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  ctx.pool.parallel_for(T * runs, 1, [&](int64_t b, int64_t e, int tid) {
     for (int64_t task = b; task < e; ++task) {
-      const int64_t t = task / H, h = task % H, n = in.batch.pos[size_t(t)] + 1;
+      const int64_t t = task / runs, h0 = task % runs * per_run, nh = std::min(per_run, H - h0);
+      if (nh <= 0) continue;
       const float* cache = in.cache.k(in.layer, in.batch.seq[size_t(t)], 0);
-      const float* ql = q_lat.get() + task * L;
-      const float* qr = q + t * H * dqk + h * dqk + opt_.qk_nope;
-      for (int64_t j = 0; j < n; ++j)
-        s[j] = (kernels::dot(ql, cache + j * W, L) + kernels::dot(qr, cache + j * W + L, opt_.qk_rope)) * opt_.kq_scale;
-      kernels::softmax(s, n);
-      float* cl = c_lat.get() + task * L;
-      std::fill(cl, cl + L, 0.0f);
-      for (int64_t j = 0; j < n; ++j) kernels::axpy(cl, s[j], cache + j * W, L);
+      const kernels::HeadGroup g{q_cat.get() + (t * H + h0) * W, W, nh, cache, W, W, cache, W, L,
+                                 in.batch.pos[size_t(t)] + 1, opt_.kq_scale, c_lat.get() + (t * H + h0) * L, L};
+      kernels::attend_group(ctx.kernels.isa(), g, scratch.get() + tid * per_thread);
     }
   });
   // Values out of latent space, one head per task (each head's slice of kv_b is small: one

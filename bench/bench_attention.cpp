@@ -1,0 +1,101 @@
+// Micro-benchmarks of grouped decode attention (kernels/attention.h), one thread: the GQA group
+// of a Llama-3.2-1B layer (4 query heads per KV head, 64 dims, cache rows of 8 KV heads) and
+// absorbed latent attention (16 heads sharing 576-dim rows whose first 512 dims are the values).
+// Reports cached positions per second and key/value bytes read per second. "perhead" is the
+// loop the layer ran before: kernels::dot, softmax and axpy once per query head.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+
+namespace {
+
+using namespace frugal::kernels;
+
+struct Setup {
+  std::vector<float> q, k, v, out, scratch;
+  HeadGroup g{};
+  int64_t bytes_per_pos = 0;  // key and value bytes one position reads
+
+  // latent: v = k (rows of dk floats); else separate K and V caches with rows of 8 KV heads.
+  Setup(int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
+    std::mt19937 rng(1);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    const int64_t stride = latent ? dk : 8 * dk;
+    q.resize(size_t(n_q * dk));
+    k.resize(size_t(n * stride));
+    if (!latent) v.resize(size_t(n * stride));
+    for (auto* buf : {&q, &k, &v})
+      for (auto& x : *buf) x = d(rng);
+    out.resize(size_t(n_q * dv));
+    g = {q.data(), dk, n_q, k.data(), stride, dk, latent ? k.data() : v.data(), stride, dv, n,
+         1.0f / std::sqrt(float(dk)), out.data(), dv};
+    scratch.resize(size_t(attend_scratch_floats(g)));
+    bytes_per_pos = 4 * (latent ? dk : dk + dv);
+  }
+};
+
+void report(benchmark::State& st, const Setup& s) {
+  st.SetBytesProcessed(int64_t(st.iterations()) * s.g.n * s.bytes_per_pos);
+  st.counters["pos/s"] = benchmark::Counter(double(s.g.n) * double(st.iterations()), benchmark::Counter::kIsRate);
+}
+
+void bm_attend(benchmark::State& st, Isa isa, int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
+  Setup s(n_q, dk, dv, n, latent);
+  for (auto _ : st) {
+    attend_group(isa, s.g, s.scratch.data());
+    benchmark::DoNotOptimize(s.out.data());
+  }
+  report(st, s);
+}
+
+// The per-head loop GqaAttention::attend ran before attend_group.
+void bm_perhead(benchmark::State& st, int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
+  Setup s(n_q, dk, dv, n, latent);
+  const HeadGroup& g = s.g;
+  for (auto _ : st) {
+    for (int64_t i = 0; i < g.n_q; ++i) {
+      float* p = s.scratch.data();
+      for (int64_t j = 0; j < g.n; ++j) p[j] = dot(g.q + i * g.q_stride, g.k + j * g.k_stride, g.dk) * g.scale;
+      softmax(p, g.n);
+      float* o = g.out + i * g.out_stride;
+      std::fill(o, o + g.dv, 0.0f);
+      for (int64_t j = 0; j < g.n; ++j) axpy(o, p[j], g.v + j * g.v_stride, g.dv);
+    }
+    benchmark::DoNotOptimize(s.out.data());
+  }
+  report(st, s);
+}
+
+int register_all() {
+  struct Case {
+    int64_t n_q, dk, dv, n;
+    bool latent;
+  };
+  const Case cases[] = {{4, 64, 64, 64, false},    {4, 64, 64, 512, false},  {4, 64, 64, 4096, false},
+                        {16, 576, 512, 64, true}, {16, 576, 512, 512, true}};
+  for (const Case& c : cases) {
+    const std::string shape = std::string(c.latent ? "mla" : "gqa") + "/h" + std::to_string(c.n_q) + "_d" +
+                              std::to_string(c.dk) + "x" + std::to_string(c.dv) + "/n" + std::to_string(c.n);
+    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Scalar}) {
+      if (!cpu_supports(isa)) continue;
+      benchmark::RegisterBenchmark(("attend/" + shape + "/" + isa_name(isa)).c_str(), bm_attend, isa, c.n_q, c.dk,
+                                   c.dv, c.n, c.latent)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    benchmark::RegisterBenchmark(("attend/" + shape + "/perhead").c_str(), bm_perhead, c.n_q, c.dk, c.dv, c.n,
+                                 c.latent)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  return 0;
+}
+
+const int kRegistered = register_all();
+
+}  // namespace

@@ -1,0 +1,86 @@
+// Grouped decode attention: the scalar reference and the run-time dispatch to the SIMD paths
+// (kernels/x86/attention_impl.h, compiled per ISA in avx2/ and avx512/).
+#include "kernels/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "base/error.h"
+
+namespace frugal::kernels {
+
+namespace {
+
+void check_group(const HeadGroup& g) {
+  FRUGAL_CHECK(g.n >= 1 && g.n_q >= 1 && g.dk > 0 && g.dv > 0,
+               "attention: need n >= 1, n_q >= 1 and positive head dims (n={}, n_q={}, dk={}, dv={})", g.n, g.n_q,
+               g.dk, g.dv);
+  FRUGAL_CHECK(g.n_q == 1 || g.out_stride >= g.dv, "attention: output rows overlap (stride {} < dv {})",
+               g.out_stride, g.dv);
+}
+
+double dot_double(const float* a, const float* b, int64_t n) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += double(a[i]) * double(b[i]);
+  return s;
+}
+
+// out = inv_sum * sum_j p[j] v_j, accumulated in double a stripe of dims at a time so each
+// value row is read in runs of consecutive floats.
+void weighted_sum(const HeadGroup& g, const float* p, double inv_sum, float* out) {
+  constexpr int64_t kStripe = 64;
+  double acc[kStripe];
+  for (int64_t c0 = 0; c0 < g.dv; c0 += kStripe) {
+    const int64_t w = std::min(kStripe, g.dv - c0);
+    std::fill(acc, acc + w, 0.0);
+    for (int64_t j = 0; j < g.n; ++j) {
+      const float* vj = g.v + j * g.v_stride + c0;
+      const double pj = p[j];
+      for (int64_t c = 0; c < w; ++c) acc[c] += pj * double(vj[c]);
+    }
+    for (int64_t c = 0; c < w; ++c) out[c0 + c] = float(acc[c] * inv_sum);
+  }
+}
+
+}  // namespace
+
+int64_t attend_scratch_floats(const HeadGroup& g) {
+  // Reference: one head's n scores. SIMD: a block of scores per head plus four floats of
+  // softmax state per head (running max, running sum, rescale factor, 1/sum).
+  const int64_t simd = g.n_q * (std::min(g.n, kAttendBlock) + 4);
+  return std::max(g.n, simd);
+}
+
+void attend_group_reference(const HeadGroup& g, float* scratch) {
+  check_group(g);
+  float* s = scratch;
+  for (int64_t i = 0; i < g.n_q; ++i) {
+    const float* qi = g.q + i * g.q_stride;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < g.n; ++j) {
+      s[j] = float(double(g.scale) * dot_double(qi, g.k + j * g.k_stride, g.dk));
+      mx = std::max(mx, s[j]);
+    }
+    // Subtracting the max keeps every exponent <= 0: no overflow however large the scores.
+    double sum = 0;
+    for (int64_t j = 0; j < g.n; ++j) {
+      const double e = std::exp(double(s[j]) - double(mx));
+      s[j] = float(e);
+      sum += e;
+    }
+    weighted_sum(g, s, 1.0 / sum, g.out + i * g.out_stride);
+  }
+}
+
+void attend_group(Isa isa, const HeadGroup& g, float* scratch) {
+  check_group(g);
+  if (isa == Isa::Auto) isa = detect_best_isa();
+  // The SIMD paths work in whole vectors; other head sizes take the reference.
+  if (isa == Isa::Avx512 && g.dk % 16 == 0 && g.dv % 16 == 0) return attend_group_avx512(g, scratch);
+  if ((isa == Isa::Avx512 || isa == Isa::Avx2) && g.dk % 8 == 0 && g.dv % 8 == 0)
+    return attend_group_avx2(g, scratch);
+  attend_group_reference(g, scratch);
+}
+
+}  // namespace frugal::kernels

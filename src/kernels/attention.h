@@ -1,0 +1,47 @@
+// Decode attention for a group of query heads that read the same cached keys and values:
+// a GQA group (the heads of one KV head) or absorbed multi-head latent attention (every head
+// reads one latent row; the values are its first dv dims). The fast paths read each key and
+// value row once for the whole group instead of once per head.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/matmul.h"
+
+namespace frugal::kernels {
+
+// Query heads i < n_q that attend to the same n cached positions:
+//   s[i][j] = scale * dot(q_i, k_j) over dk dims, p[i] = softmax_j(s[i]),
+//   out_i = sum_j p[i][j] * v_j over dv dims.
+struct HeadGroup {
+  const float* q; int64_t q_stride; int64_t n_q;  // q_i = q + i * q_stride (dk floats)
+  const float* k; int64_t k_stride; int64_t dk;   // k_j = k + j * k_stride
+  const float* v; int64_t v_stride; int64_t dv;   // v_j = v + j * v_stride (may alias k)
+  int64_t n; float scale;
+  float* out; int64_t out_stride;                  // out_i = out + i * out_stride (dv floats, overwritten)
+};
+
+// Floats of scratch attend_group needs for g with any ISA; non-decreasing in g.n, so the size
+// for the longest sequence of a batch serves every shorter one.
+int64_t attend_scratch_floats(const HeadGroup& g);
+
+// Runs g with the kernels of `isa` (the Kernels' ISA; the CPU must support it). Reference and
+// Scalar run attend_group_reference; Avx2 and Avx512 run SIMD paths where dk and dv are
+// multiples of the vector width (else the reference). Throws Error when n, n_q, dk or dv is
+// not positive. Outputs differ from the reference by f32 rounding only (relative ~1e-6).
+void attend_group(Isa isa, const HeadGroup& g, float* scratch);
+
+// Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction.
+void attend_group_reference(const HeadGroup& g, float* scratch);
+
+// Positions the SIMD paths process per block: softmax runs online over blocks, so scratch holds
+// one block of scores per head and each key/value row is read from memory once while the
+// block (64 rows of up to a few KiB) stays in L2.
+inline constexpr int64_t kAttendBlock = 64;
+
+// Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
+// check, with dk and dv multiples of 16 (AVX-512) or 8 (AVX2). Used by attend_group.
+void attend_group_avx512(const HeadGroup& g, float* scratch);
+void attend_group_avx2(const HeadGroup& g, float* scratch);
+
+}  // namespace frugal::kernels

@@ -1,0 +1,280 @@
+// SIMD body of attend_group (kernels/attention.h), written once over a vector-traits struct
+// (Vec512, Vec256) and instantiated in avx512/attention_avx512.cpp and avx2/attention_avx2.cpp.
+// Same linkage rules as x86_common.h: everything is in an anonymous namespace and this header
+// is included only from those folders, so no AVX-512 instance can leak into the AVX2 build.
+//
+// Positions are processed in blocks of kAttendBlock with an online softmax: per block, the
+// scores of every head (each key row loaded once and multiplied with all the group's queries),
+// the running max and sum updated (earlier partial outputs rescaled by e^(old max - new max)),
+// then the weighted values (each value row loaded once for all heads). A block's rows are still
+// in cache when the value pass reads them, so latent attention, whose values are the keys'
+// first dims, reads its cache once.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "kernels/attention.h"
+
+namespace frugal::kernels {
+namespace {
+
+inline float hsum_256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float hmax_256(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// The sums of a, b, c and d in lanes 0..3: three horizontal adds for four dots instead of four
+// full reductions.
+inline __m128 hsum4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));  // per 128-bit half
+  return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+// Register budgets. Scores: kScoreHeads x 4 positions accumulators + 4 key vectors + 1 query
+// vector. Values: kValueHeads x kValueVecs accumulators + kValueVecs value vectors + 1 broadcast.
+struct Vec256 {
+  using V = __m256;
+  static constexpr int kWidth = 8;
+  static constexpr int kScoreHeads = 2;                    // 8 + 4 + 1 of 16 registers
+  static constexpr int kValueHeads = 4, kValueVecs = 2;    // 8 + 2 + 1 of 16 registers
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V x) { _mm256_storeu_ps(p, x); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+  static V round(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // p * 2^n for integral n in [-126, 127]: n goes straight into the exponent bits.
+  static V ldexp(V p, V n) {
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+  }
+  static float hsum(V x) { return hsum_256(x); }
+  static float hmax(V x) { return hmax_256(x); }
+  static __m128 hsum4(V a, V b, V c, V d) { return hsum4_256(a, b, c, d); }
+};
+
+#ifdef __AVX512F__
+struct Vec512 {
+  using V = __m512;
+  static constexpr int kWidth = 16;
+  static constexpr int kScoreHeads = 4;                    // 16 + 4 + 1 of 32 registers
+  static constexpr int kValueHeads = 4, kValueVecs = 4;    // 16 + 4 + 1 of 32 registers
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V x) { _mm512_storeu_ps(p, x); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+  static V round(V x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V ldexp(V p, V n) { return _mm512_scalef_ps(p, n); }
+  static float hsum(V x) { return _mm512_reduce_add_ps(x); }
+  static float hmax(V x) { return _mm512_reduce_max_ps(x); }
+  static __m256 fold(V x) { return _mm256_add_ps(_mm512_castps512_ps256(x), _mm512_extractf32x8_ps(x, 1)); }
+  static __m128 hsum4(V a, V b, V c, V d) { return hsum4_256(fold(a), fold(b), fold(c), fold(d)); }
+};
+#endif
+
+// e^x for x <= 0 (scores minus their max): x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6
+// Taylor polynomial (relative error < 2e-7), times 2^n. Below -87.3 it returns e^-87.3 (~1e-38)
+// rather than less: nothing beside the max's own term of 1.
+template <class T>
+typename T::V exp_nonpositive(typename T::V x) {
+  x = T::max(x, T::set1(-87.3f));
+  const auto n = T::round(T::mul(x, T::set1(1.44269504f)));
+  auto r = T::fnmadd(n, T::set1(0.693359375f), x);  // ln2 in two parts: n * hi is exact
+  r = T::fnmadd(n, T::set1(-2.12194440e-4f), r);
+  auto p = T::set1(1.0f / 720);
+  for (float c : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = T::fmadd(p, r, T::set1(c));
+  return T::ldexp(p, n);
+}
+
+template <class T>
+class GroupAttention {
+ public:
+  // scratch: attend_scratch_floats(a) floats; a.dk and a.dv multiples of T::kWidth.
+  static void run(const HeadGroup& a, float* scratch) {
+    Block b;
+    b.ld = std::min(a.n, kAttendBlock);
+    b.p = scratch;
+    b.m = b.p + a.n_q * b.ld;
+    b.l = b.m + a.n_q;
+    b.corr = b.l + a.n_q;
+    b.inv = b.corr + a.n_q;
+    for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
+      b.j0 = j0;
+      b.nb = std::min(kAttendBlock, a.n - j0);
+      b.first = j0 == 0;
+      b.last = j0 + b.nb == a.n;
+      block_scores(a, b);
+      for (int64_t i = 0; i < a.n_q; ++i) block_softmax(b, i);
+      block_values(a, b);
+    }
+  }
+
+ private:
+  using V = typename T::V;
+  static constexpr int W = T::kWidth;
+
+  // One block of positions [j0, j0 + nb) and the softmax state, all in scratch.
+  struct Block {
+    int64_t j0 = 0, nb = 0;
+    int64_t ld = 0;          // row stride of p
+    float* p = nullptr;      // [n_q][ld]: scores, then e^(score - running max)
+    float* m = nullptr;      // [n_q] running max
+    float* l = nullptr;      // [n_q] running sum of e^(score - m)
+    float* corr = nullptr;   // [n_q] e^(previous m - m): rescales the outputs so far
+    float* inv = nullptr;    // [n_q] 1 / l, on the last block
+    bool first = false, last = false;
+  };
+
+  // s[g * ld + j] = scale * q_g . k_j for heads g < G and positions j < J (1 or 4).
+  template <int G, int J>
+  static void score_tile(const HeadGroup& a, const float* q, const float* k, float* s, int64_t ld) {
+    V acc[G][J];
+    for (int g = 0; g < G; ++g)
+      for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
+    for (int64_t c = 0; c < a.dk; c += W) {
+      V kv[J];
+      for (int j = 0; j < J; ++j) kv[j] = T::load(k + j * a.k_stride + c);
+      for (int g = 0; g < G; ++g) {
+        const V qv = T::load(q + g * a.q_stride + c);
+        for (int j = 0; j < J; ++j) acc[g][j] = T::fmadd(qv, kv[j], acc[g][j]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      if constexpr (J == 4) {
+        const __m128 d = T::hsum4(acc[g][0], acc[g][1], acc[g][2], acc[g][3]);
+        _mm_storeu_ps(s + g * ld, _mm_mul_ps(d, _mm_set1_ps(a.scale)));
+      } else {
+        s[g * ld] = T::hsum(acc[g][0]) * a.scale;
+      }
+    }
+  }
+
+  // out tile [c0, c0 + U * W) of heads i0 .. i0 + G: previous partial sums rescaled by corr
+  // (none on the first block), plus sum_j p[g][j] v_j over the block, times 1/l on the last.
+  template <int G, int U>
+  static void value_tile(const HeadGroup& a, const Block& b, int64_t i0, int64_t c0) {
+    V acc[G][U];
+    for (int g = 0; g < G; ++g) {
+      const float* o = a.out + (i0 + g) * a.out_stride + c0;
+      const V f = T::set1(b.corr[i0 + g]);
+      for (int u = 0; u < U; ++u) acc[g][u] = b.first ? T::zero() : T::mul(T::load(o + u * W), f);
+    }
+    const float* p = b.p + i0 * b.ld;
+    const float* v = a.v + b.j0 * a.v_stride + c0;
+    for (int64_t j = 0; j < b.nb; ++j, v += a.v_stride) {
+      V vv[U];
+      for (int u = 0; u < U; ++u) vv[u] = T::load(v + u * W);
+      for (int g = 0; g < G; ++g) {
+        const V pg = T::set1(p[g * b.ld + j]);
+        for (int u = 0; u < U; ++u) acc[g][u] = T::fmadd(pg, vv[u], acc[g][u]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      float* o = a.out + (i0 + g) * a.out_stride + c0;
+      const V f = T::set1(b.last ? b.inv[i0 + g] : 1.0f);
+      for (int u = 0; u < U; ++u) T::store(o + u * W, T::mul(acc[g][u], f));
+    }
+  }
+
+  // Tables of the instances by sub-group size (and value tile width), chosen at run time.
+  using ScoreFn = void (*)(const HeadGroup&, const float*, const float*, float*, int64_t);
+  using ValueFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
+  template <int J, int... G>
+  static constexpr std::array<ScoreFn, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
+    return {&score_tile<G + 1, J>...};
+  }
+  template <int G, int... U>
+  static constexpr std::array<ValueFn, sizeof...(U)> value_row(std::integer_sequence<int, U...>) {
+    return {&value_tile<G, U + 1>...};
+  }
+  template <int... G>
+  static constexpr auto value_table(std::integer_sequence<int, G...>) {
+    return std::array<std::array<ValueFn, T::kValueVecs>, sizeof...(G)>{
+        value_row<G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
+  }
+
+  // Scores of the block for every head. Positions outer, head sub-groups inner: the 4 key rows
+  // of a step stay in L1 while every sub-group reads them.
+  static void block_scores(const HeadGroup& a, const Block& b) {
+    static constexpr auto kScore4 = score_table<4>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    static constexpr auto kScore1 = score_table<1>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    for (int64_t jj = 0; jj < b.nb;) {
+      const bool quad = jj + 4 <= b.nb;
+      const auto& fns = quad ? kScore4 : kScore1;
+      const float* k = a.k + (b.j0 + jj) * a.k_stride;
+      for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
+        const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
+        fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, b.p + i0 * b.ld + jj, b.ld);
+      }
+      jj += quad ? 4 : 1;
+    }
+  }
+
+  // Head i's scores -> e^(s - m) with m the running max; updates l and the rescale factor.
+  static void block_softmax(const Block& b, int64_t i) {
+    float* s = b.p + i * b.ld;
+    int64_t j = 0;
+    V vmax = T::set1(-std::numeric_limits<float>::infinity());
+    for (; j + W <= b.nb; j += W) vmax = T::max(vmax, T::load(s + j));
+    float bm = T::hmax(vmax);
+    for (; j < b.nb; ++j) bm = std::max(bm, s[j]);
+    const float m = b.first ? bm : std::max(b.m[i], bm);
+    const V vm = T::set1(m);
+    V vsum = T::zero();
+    for (j = 0; j + W <= b.nb; j += W) {
+      const V e = exp_nonpositive<T>(T::sub(T::load(s + j), vm));
+      T::store(s + j, e);
+      vsum = T::add(vsum, e);
+    }
+    float sum = T::hsum(vsum);
+    for (; j < b.nb; ++j) sum += s[j] = std::exp(s[j] - m);
+    b.corr[i] = b.first ? 0.0f : std::exp(b.m[i] - m);
+    b.l[i] = b.first ? sum : b.l[i] * b.corr[i] + sum;
+    b.m[i] = m;
+    if (b.last) b.inv[i] = 1.0f / b.l[i];
+  }
+
+  // Weighted values of the block. Tiles of dims outer, head sub-groups inner: the block's
+  // stripe of value rows for one tile stays in L1 while every sub-group reads it.
+  static void block_values(const HeadGroup& a, const Block& b) {
+    static constexpr auto kValue = value_table(std::make_integer_sequence<int, T::kValueHeads>{});
+    constexpr int64_t kTile = int64_t(T::kValueVecs) * W;
+    for (int64_t c0 = 0; c0 < a.dv; c0 += kTile) {
+      const int64_t u = std::min(kTile, a.dv - c0) / W;
+      for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kValueHeads) {
+        const int64_t g = std::min<int64_t>(T::kValueHeads, a.n_q - i0);
+        kValue[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0);
+      }
+    }
+  }
+};
+
+}  // namespace
+}  // namespace frugal::kernels

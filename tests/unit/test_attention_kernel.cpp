@@ -1,0 +1,172 @@
+// Grouped decode attention: every ISA the CPU runs against the double-accumulating reference,
+// on GQA and latent-attention shapes with padded strides and aliased keys/values.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "kernels/attention.h"
+
+namespace frugal::kernels {
+namespace {
+
+struct Shape {
+  int64_t n_q, dk, dv, n;
+};
+
+// Buffers for one group with rows padded past their dims (strides != dims catch indexing
+// mistakes); alias: v = k with the same stride (latent attention, dv <= dk).
+struct GroupData {
+  std::vector<float> q, k, v;
+  HeadGroup g{};
+
+  GroupData(const Shape& s, bool alias, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    const int64_t q_stride = s.dk + 5, k_stride = s.dk + 7, v_stride = alias ? k_stride : s.dv + 3;
+    q.resize(size_t(s.n_q * q_stride));
+    k.resize(size_t(s.n * k_stride));
+    for (auto& x : q) x = d(rng);
+    for (auto& x : k) x = d(rng);
+    if (!alias) {
+      v.resize(size_t(s.n * v_stride));
+      for (auto& x : v) x = d(rng);
+    }
+    // Scores of a few units: softmaxes neither flat nor one-hot.
+    const float scale = 2.0f / std::sqrt(float(s.dk));
+    g = {q.data(), q_stride, s.n_q, k.data(), k_stride, s.dk, alias ? k.data() : v.data(), v_stride, s.dv,
+         s.n, scale, nullptr, s.dv + 2};
+  }
+};
+
+std::vector<Isa> isas() {
+  std::vector<Isa> r;
+  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512})
+    if (cpu_supports(i)) r.push_back(i);
+  return r;
+}
+
+// Runs g with isa into a NaN-filled output (every value must be written) and a scratch buffer
+// of exactly attend_scratch_floats followed by guard values (none may be touched).
+std::vector<float> run(Isa isa, HeadGroup g) {
+  std::vector<float> out(size_t(g.n_q * g.out_stride), std::nanf(""));
+  const int64_t need = attend_scratch_floats(g);
+  constexpr int64_t kGuard = 64;
+  std::vector<float> scratch(size_t(need + kGuard), -7.0f);
+  g.out = out.data();
+  if (isa == Isa::Reference)
+    attend_group_reference(g, scratch.data());
+  else
+    attend_group(isa, g, scratch.data());
+  for (int64_t i = need; i < need + kGuard; ++i) EXPECT_EQ(scratch[size_t(i)], -7.0f) << "scratch overrun at " << i;
+  return out;
+}
+
+void expect_close(const std::vector<float>& ref, const std::vector<float>& got, const HeadGroup& g,
+                  const std::string& what) {
+  float mx = 0;
+  for (int64_t i = 0; i < g.n_q; ++i)
+    for (int64_t c = 0; c < g.dv; ++c) mx = std::max(mx, std::fabs(ref[size_t(i * g.out_stride + c)]));
+  ASSERT_GT(mx, 0.0f) << what;
+  int bad = 0;
+  for (int64_t i = 0; i < g.n_q; ++i)
+    for (int64_t c = 0; c < g.dv; ++c) {
+      const size_t at = size_t(i * g.out_stride + c);
+      const bool ok = std::fabs(got[at] - ref[at]) <= 1e-5f * mx;  // false for NaN too
+      if (!ok && ++bad <= 5)
+        ADD_FAILURE() << what << " head " << i << " dim " << c << ": " << got[at] << " vs " << ref[at];
+    }
+  EXPECT_EQ(bad, 0) << what;
+}
+
+std::string name(Isa isa, const Shape& s, bool alias) {
+  return std::string(isa_name(isa)) + " n_q=" + std::to_string(s.n_q) + " dk=" + std::to_string(s.dk) +
+         " dv=" + std::to_string(s.dv) + " n=" + std::to_string(s.n) + (alias ? " v=k" : "");
+}
+
+// The GQA and MLA decode shapes, sub-group and tile remainders, several blocks of positions,
+// and head sizes no vector width divides (the dispatcher's reference fallback).
+const Shape kShapes[] = {{1, 64, 64, 1},   {4, 64, 64, 37},   {8, 128, 128, 300}, {16, 576, 512, 65},
+                         {5, 64, 64, 17},  {3, 48, 48, 9},    {7, 128, 64, 130},  {2, 40, 24, 70},
+                         {3, 20, 12, 5},   {6, 16, 16, 129}};
+
+TEST(AttentionKernel, EveryIsaMatchesReference) {
+  for (const Shape& s : kShapes)
+    for (bool alias : {false, true}) {
+      if (alias && s.dv > s.dk) continue;
+      const GroupData d(s, alias, uint32_t(s.n * 31 + s.n_q));
+      const auto ref = run(Isa::Reference, d.g);
+      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias));
+    }
+}
+
+// One head equals the textbook formula (softmax of the scaled dots, then the weighted sum),
+// computed here independently of the kernel's code.
+TEST(AttentionKernel, ReferenceMatchesTextbookFormula) {
+  const GroupData d({1, 8, 4, 6}, false, 5);
+  const HeadGroup& g = d.g;
+  std::vector<double> p(size_t(g.n));
+  double sum = 0;
+  for (int64_t j = 0; j < g.n; ++j) {
+    double s = 0;
+    for (int64_t c = 0; c < g.dk; ++c) s += double(g.q[c]) * g.k[size_t(j * g.k_stride + c)];
+    p[size_t(j)] = std::exp(s * g.scale);
+    sum += p[size_t(j)];
+  }
+  const auto out = run(Isa::Reference, g);
+  for (int64_t c = 0; c < g.dv; ++c) {
+    double want = 0;
+    for (int64_t j = 0; j < g.n; ++j) want += p[size_t(j)] / sum * g.v[size_t(j * g.v_stride + c)];
+    EXPECT_NEAR(out[size_t(c)], want, 1e-6) << c;
+  }
+}
+
+// Scores of 1e4 must not overflow exp: the softmax subtracts the max, so the two hot positions
+// share the weight and every other one gets ~0. The hot pair lies in different blocks of
+// positions: first in the first block (later blocks add ~0), then in later blocks (the first
+// block's partial sums are rescaled by e^-1e4 = 0).
+TEST(AttentionKernel, HugeScoresDoNotOverflow) {
+  const Shape s{4, 64, 64, 130};
+  for (const auto& hot : {std::array<int64_t, 2>{3, 100}, std::array<int64_t, 2>{100, 129}}) {
+    GroupData d(s, false, 9);
+    for (int64_t i = 0; i < s.n_q; ++i)
+      for (int64_t c = 0; c < s.dk; ++c) d.q[size_t(i * d.g.q_stride + c)] = 1.0f;
+    for (int64_t j = 0; j < s.n; ++j)
+      for (int64_t c = 0; c < s.dk; ++c)
+        d.k[size_t(j * d.g.k_stride + c)] = j == hot[0] || j == hot[1] ? 156.25f : 0.0f;
+    d.g.scale = 1.0f;  // q . k = 64 * 156.25 = 1e4 at the hot positions, 0 elsewhere
+    for (Isa isa : isas()) {
+      const auto out = run(isa, d.g);
+      for (int64_t i = 0; i < s.n_q; ++i)
+        for (int64_t c = 0; c < s.dv; ++c) {
+          const float want =
+              0.5f * (d.v[size_t(hot[0] * d.g.v_stride + c)] + d.v[size_t(hot[1] * d.g.v_stride + c)]);
+          ASSERT_NEAR(out[size_t(i * d.g.out_stride + c)], want, 1e-5f)
+              << isa_name(isa) << " hot " << hot[0] << "," << hot[1] << " head " << i << " dim " << c;
+        }
+    }
+  }
+}
+
+TEST(AttentionKernel, RejectsEmptyGroups) {
+  GroupData d({2, 16, 16, 4}, false, 3);
+  std::vector<float> out(64), scratch(256);
+  d.g.out = out.data();
+  HeadGroup g = d.g;
+  g.n = 0;
+  EXPECT_THROW(attend_group(Isa::Reference, g, scratch.data()), Error);
+  g = d.g;
+  g.n_q = 0;
+  EXPECT_THROW(attend_group(detect_best_isa(), g, scratch.data()), Error);
+  g = d.g;
+  g.dk = 0;
+  EXPECT_THROW(attend_group_reference(g, scratch.data()), Error);
+}
+
+}  // namespace
+}  // namespace frugal::kernels
