@@ -85,7 +85,7 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
   peak = peak_rss_bytes();
   const auto sample_bandwidth = [&] {
-    bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3));
+    bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3, kernels::Isa::Auto));
     reset_peak_rss();
   };
   sample_bandwidth();

@@ -12,6 +12,7 @@
 #include "base/fp16.h"
 #include "base/thread_pool.h"
 #include "kernels/matmul.h"
+#include "kernels/peak.h"
 #include "kernels/quant/formats.h"
 #include "kernels/repack/repacker.h"
 
@@ -69,19 +70,18 @@ void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64
 
 // Sums a buffer much larger than the caches: the machine's sustainable read bandwidth.
 void bm_mem_read(benchmark::State& st, int threads) {
-  const size_t n = (1ull << 30) / 8;
-  std::vector<uint64_t> buf(n, 1);
+  const size_t units = (1ull << 30) / 4096;
+  std::vector<uint8_t> storage(units * 4096 + 64, 1);
+  uint8_t* const data = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
   ThreadPool pool(threads);
   std::vector<uint64_t> sums(size_t(threads) * 8);
   for (auto _ : st) {
-    pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int tid) {
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (int64_t j = b; j + 4 <= e; j += 4) s0 += buf[j], s1 += buf[j + 1], s2 += buf[j + 2], s3 += buf[j + 3];
-      sums[size_t(tid) * 8] = s0 + s1 + s2 + s3;
+    pool.parallel_static(int64_t(units), [&](int64_t b, int64_t e, int tid) {
+      sums[size_t(tid) * 8] = read_all(Isa::Auto, data + uint64_t(b) * 4096, uint64_t(e - b) * 4096);
     });
     benchmark::DoNotOptimize(sums.data());
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(n * 8));
+  st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(units * 4096));
 }
 
 int register_all() {

@@ -1,8 +1,9 @@
 // Decode (one-token) matmuls against the read bandwidth measured in the same moment. The shared
-// host's bandwidth swings by tens of percent within seconds, so each iteration times a plain
-// read pass and a kernel pass over equal bytes back to back; the reported `of_read` is the
-// median of the per-iteration ratios (kernel bytes/s over read bytes/s), the kernels' streaming
-// efficiency that the generation roofline depends on.
+// host's bandwidth swings by tens of percent within seconds, so each iteration times a read pass
+// (kernels::read_all, the loop `frugal bench` measures bandwidth with) and a kernel pass over
+// equal bytes back to back; the reported `of_read` is the median of the per-iteration ratios
+// (kernel bytes/s over read bytes/s), the kernels' streaming efficiency that the generation
+// roofline depends on.
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
 
@@ -15,6 +16,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/matmul.h"
+#include "kernels/peak.h"
 #include "kernels/quant/formats.h"
 #include "kernels/repack/repacker.h"
 
@@ -71,7 +73,7 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   std::vector<std::vector<uint8_t>> one;
   size_t unit = 0;
   for (const auto& s : shapes) unit += one.emplace_back(make_rows16(pool, s)).size();
-  const size_t reps = std::max<size_t>(1, kPass / unit), bytes = reps * unit;
+  const size_t reps = std::max<size_t>(1, kPass / unit), bytes = reps * unit, read_units = bytes / 4096;
   HugeMem weights(bytes), reads(bytes);
   std::vector<WeightMatrix> mats;
   for (size_t r = 0, at = 0; r < reps; ++r)
@@ -88,18 +90,15 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   std::vector<float> y(static_cast<size_t>(max_rows));
   const Kernels k = Kernels::select(Isa::Auto);
   if (k.isa() != Isa::Avx512) return st.SkipWithError("the Rows16 kernels need AVX-512");
-  const auto* words = reinterpret_cast<const uint64_t*>(reads.data);
   std::vector<uint64_t> sink(size_t(threads) * 8);
   std::vector<double> ratios;
   double kernel_s = 0;
   for (auto _ : st) {
     auto t0 = std::chrono::steady_clock::now();
-    pool.parallel_static(int64_t(bytes / 8), [&](int64_t b, int64_t e, int tid) {
-      uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (int64_t j = b; j + 4 <= e; j += 4) a0 ^= words[j], a1 ^= words[j + 1], a2 ^= words[j + 2], a3 ^= words[j + 3];
-      sink[size_t(tid) * 8] = a0 ^ a1 ^ a2 ^ a3;
+    pool.parallel_static(int64_t(read_units), [&](int64_t b, int64_t e, int tid) {
+      sink[size_t(tid) * 8] = read_all(Isa::Auto, reads.data + uint64_t(b) * 4096, uint64_t(e - b) * 4096);
     });
-    const double read_s = seconds_since(t0);
+    const double read_s = seconds_since(t0) * double(bytes) / double(read_units * 4096);  // per `bytes`
     t0 = std::chrono::steady_clock::now();
     for (const auto& w : mats) k.matmul(pool, w, x.data(), 1, w.cols, y.data(), w.rows);
     const double mat_s = seconds_since(t0);

@@ -9,6 +9,17 @@
 
 namespace frugal::kernels {
 
+uint64_t read_all(Isa isa, const uint8_t* p, uint64_t n) {
+  if (isa == Isa::Auto) isa = detect_best_isa();
+  if (isa == Isa::Avx512 && cpu_supports(Isa::Avx512)) return read_all_avx512(p, n);
+  if (isa == Isa::Avx2 && cpu_supports(Isa::Avx2)) return read_all_avx2(p, n);
+  const auto* w = reinterpret_cast<const uint64_t*>(p);
+  uint64_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // independent lanes
+  for (uint64_t i = 0; i + 8 <= n / 8; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] ^= w[i + uint64_t(k)];
+  return acc[0] ^ acc[1] ^ acc[2] ^ acc[3] ^ acc[4] ^ acc[5] ^ acc[6] ^ acc[7];
+}
+
 double measure_int8_peak(ThreadPool& pool, Isa isa, double seconds) {
   if (isa == Isa::Auto) isa = detect_best_isa();
   uint64_t (*loop)(int64_t) = nullptr;

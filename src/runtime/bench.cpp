@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/timer.h"
+#include "kernels/peak.h"
 
 namespace frugal {
 
@@ -73,24 +74,21 @@ struct HugeBuffer {
 };
 }  // namespace
 
-double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes, int reps) {
-  const size_t n = size_t(bytes / sizeof(uint64_t));
-  HugeBuffer mem(n * sizeof(uint64_t));
-  uint64_t* buf = mem.data;
-  pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int) {  // first touch on the reading thread
-    for (int64_t i = b; i < e; ++i) buf[size_t(i)] = uint64_t(i) * 0x9E3779B97F4A7C15ull;
+double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes, int reps, kernels::Isa isa) {
+  constexpr uint64_t kUnit = 4096;  // parts of whole units: aligned for the widest loads
+  const uint64_t units = std::max<uint64_t>(1, bytes / kUnit);
+  bytes = units * kUnit;
+  HugeBuffer mem(bytes);
+  auto* buf = reinterpret_cast<uint8_t*>(mem.data);
+  pool.parallel_static(int64_t(units), [&](int64_t b, int64_t e, int) {  // first touch on the reading thread
+    for (int64_t u = b; u < e; ++u) std::memset(buf + uint64_t(u) * kUnit, int(u & 0xff), kUnit);
   });
   std::vector<uint64_t> sink(size_t(pool.size()) * 8, 0);
   std::vector<double> rates;
   for (int r = 0; r < reps; ++r) {
     Timer t;
-    pool.parallel_static(int64_t(n), [&](int64_t b, int64_t e, int tid) {
-      uint64_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // independent lanes: the compiler vectorises the loads
-      int64_t i = b;
-      for (; i + 8 <= e; i += 8)
-        for (int k = 0; k < 8; ++k) acc[k] ^= buf[size_t(i + k)];
-      for (; i < e; ++i) acc[0] ^= buf[size_t(i)];
-      for (int k = 0; k < 8; ++k) sink[size_t(tid) * 8 + size_t(k)] ^= acc[k];
+    pool.parallel_static(int64_t(units), [&](int64_t b, int64_t e, int tid) {
+      sink[size_t(tid) * 8] ^= kernels::read_all(isa, buf + uint64_t(b) * kUnit, uint64_t(e - b) * kUnit);
     });
     rates.push_back(double(bytes) / t.seconds());
   }

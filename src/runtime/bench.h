@@ -20,8 +20,9 @@ BenchSample bench_prompt(Engine& engine, int64_t n_prompt, int32_t batch_size, u
 BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed);
 
 // Bytes per second that the pool's threads read from a buffer far larger than the caches
-// (median of `reps` passes over `bytes`).
-double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes = uint64_t(1) << 30, int reps = 5);
+// (median of `reps` passes over `bytes`), with the widest loads of `isa` (kernels::read_all).
+double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes = uint64_t(1) << 30, int reps = 5,
+                              kernels::Isa isa = kernels::Isa::Auto);
 
 // Peak resident set size of this process since it started or since the last
 // reset_peak_rss(), in bytes (VmHWM).

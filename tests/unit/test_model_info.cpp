@@ -5,6 +5,7 @@
 #include "io/gguf.h"
 #include "kernels/peak.h"
 #include "models/model.h"
+#include "runtime/bench.h"
 #include "tiny_models.h"
 
 namespace frugal {
@@ -47,6 +48,27 @@ TEST(Int8Peak, MeasuredWhereTheIsaHasIntegerDots) {
     if (!kernels::cpu_supports(isa)) continue;
     EXPECT_GT(kernels::measure_int8_peak(pool, isa, 0.01), 0.0) << kernels::isa_name(isa);
   }
+}
+
+TEST(ReadAll, EveryIsaReadsEveryByte) {
+  // The XOR of all 8-byte words, whatever the load width: a word changed anywhere changes it.
+  std::vector<uint64_t> words(4096 * 3 / 8);
+  for (size_t i = 0; i < words.size(); ++i) words[i] = i * 0x9E3779B97F4A7C15ull;
+  const auto* p = reinterpret_cast<const uint8_t*>(words.data());
+  uint64_t want = 0;
+  for (uint64_t w : words) want ^= w;
+  for (auto isa : {kernels::Isa::Scalar, kernels::Isa::Avx2, kernels::Isa::Avx512}) {
+    if (!kernels::cpu_supports(isa)) continue;
+    EXPECT_EQ(kernels::read_all(isa, p, words.size() * 8), want) << kernels::isa_name(isa);
+    words[words.size() - 1] ^= 1;
+    EXPECT_NE(kernels::read_all(isa, p, words.size() * 8), want) << kernels::isa_name(isa);
+    words[words.size() - 1] ^= 1;
+  }
+}
+
+TEST(ReadBandwidth, MeasuresAPositiveRate) {
+  ThreadPool pool(2);
+  EXPECT_GT(measure_read_bandwidth(pool, 8u << 20, 1), 0.0);
 }
 
 }  // namespace
