@@ -45,41 +45,54 @@ struct KAffineRows16G {
       const int8_t* xq[NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      // Sub-blocks j in steps of kJ: Q4_K with small tiles takes both halves of a vector at once
+      // (one load for two codes, two independent dot chains).
+      constexpr int kJ = !kHigh && G * NT <= 2 ? 2 : 1;
 #pragma GCC unroll 1
-      for (int j = 0; j < 8; ++j) {  // sub-block j: low (even j) or high (odd j) nibbles of vectors 8c .. 8c + 7
-        const int c = j / 2, h = j % 2;
-        __m512i s[G][NT];
+      for (int j0 = 0; j0 < 8; j0 += kJ) {  // sub-block j: low (even j) or high (odd j) nibbles of vectors 8c .. 8c + 7
+        const int c = j0 / 2;
+        __m512i s[kJ][G][NT];
 #pragma GCC unroll 16
-        for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+        for (int t = 0; t < kJ * NT * G; ++t) s[t / (NT * G)][t / NT % G][t % NT] = _mm512_setzero_si512();
 #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
-          __m512i code[G];
+          __m512i raw[G];
 #pragma GCC unroll 2
-          for (int i = 0; i < G; ++i) {
-            const __m512i raw = load512(g + i * gstride + kQs + (8 * c + k) * 64);
-            if constexpr (kHigh)
-              code[i] = _mm512_and_si512(h ? _mm512_srli_epi16(raw, 4) : raw, m4);
-            else
-              code[i] = _mm512_and_si512(raw, h ? m4hi : m4);
-            if constexpr (kHigh) {  // bit j of qh byte 4k + i: fifth bit of this code
-              const __mmask64 hb =
-                  _mm512_test_epi8_mask(load512(g + i * gstride + 256 + 64 * k), _mm512_set1_epi8(char(1 << j)));
-              code[i] = _mm512_mask_add_epi8(code[i], hb, code[i], _mm512_set1_epi8(16));
+          for (int i = 0; i < G; ++i) raw[i] = load512(g + i * gstride + kQs + (8 * c + k) * 64);
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj, h = j % 2;
+            __m512i code[G];
+#pragma GCC unroll 2
+            for (int i = 0; i < G; ++i) {
+              if constexpr (kHigh)
+                code[i] = _mm512_and_si512(h ? _mm512_srli_epi16(raw[i], 4) : raw[i], m4);
+              else
+                code[i] = _mm512_and_si512(raw[i], h ? m4hi : m4);
+              if constexpr (kHigh) {  // bit j of qh byte 4k + i: fifth bit of this code
+                const __mmask64 hb =
+                    _mm512_test_epi8_mask(load512(g + i * gstride + 256 + 64 * k), _mm512_set1_epi8(char(1 << j)));
+                code[i] = _mm512_mask_add_epi8(code[i], hb, code[i], _mm512_set1_epi8(16));
+              }
             }
-          }
 #pragma GCC unroll 16
-          for (int t = 0; t < NT; ++t) {
-            const __m512i xv = bcast4(xq[t] + 32 * j + 4 * k);
+            for (int t = 0; t < NT; ++t) {
+              const __m512i xv = bcast4(xq[t] + 32 * j + 4 * k);
 #pragma GCC unroll 2
-            for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], code[i], xv);
+              for (int i = 0; i < G; ++i) s[jj][i][t] = _mm512_dpbusd_epi32(s[jj][i][t], code[i], xv);
+            }
           }
         }
 #pragma GCC unroll 2
-        for (int i = 0; i < G; ++i) {
-          __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
-          if (!kHigh && !h) scv = _mm512_slli_epi32(scv, 4);
+        for (int jj = 0; jj < kJ; ++jj) {
+          const int j = j0 + jj, h = j % 2;
+#pragma GCC unroll 2
+          for (int i = 0; i < G; ++i) {
+            __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
+            if (!kHigh && !h) scv = _mm512_slli_epi32(scv, 4);
 #pragma GCC unroll 16
-          for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[i][t], scv));
+            for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[jj][i][t], scv));
+          }
         }
       }
 #pragma GCC unroll 2
