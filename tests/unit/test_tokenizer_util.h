@@ -10,15 +10,14 @@
 
 #include "io/gguf.h"
 #include "io/gguf_writer.h"
+#include "test_util.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace frugal::test {
 
 inline std::filesystem::path tokenizer_tmp_dir() {
-  const char* env = std::getenv("FRUGAL_TEST_TMP");
-  std::filesystem::path p = env ? std::filesystem::path(env) : std::filesystem::temp_directory_path() / "frugal-test-tmp";
-  p /= "tokenizer";
+  std::filesystem::path p = process_tmp_dir() / "tokenizer";
   std::filesystem::create_directories(p);
   return p;
 }
