@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include "kernels/transposed_codes.h"
+#include "kernels/x86/x86_common.h"
 
 namespace frugal::kernels {
 
@@ -20,11 +21,7 @@ void codes_dot_avx2(const int8_t* codes, int64_t rows, const float* xs, float b,
       acc1 = _mm256_fmadd_ps(codes8(codes + r + 8), _mm256_loadu_ps(xs + r + 8), acc1);
     }
     for (; r < rows; r += 8) acc0 = _mm256_fmadd_ps(codes8(codes + r), _mm256_loadu_ps(xs + r), acc0);
-    const __m256 a = _mm256_add_ps(acc0, acc1);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    y[c] = b + _mm_cvtss_f32(s);
+    y[c] = b + hsum_ps(_mm256_add_ps(acc0, acc1));
   }
 }
 

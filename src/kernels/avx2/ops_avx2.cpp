@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/ops_simd.h"
+#include "kernels/x86/x86_common.h"
 
 namespace frugal::kernels {
 
@@ -31,19 +32,6 @@ inline __m256 exp8(__m256 x) {
   return _mm256_andnot_ps(under, res);
 }
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline float hmax(__m256 v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 }  // namespace
 
 void silu_mul_avx2(const float* gate, const float* up, float* out, int64_t n) {
@@ -64,7 +52,7 @@ void softmax_avx2(float* x, int64_t n) {
   if (n >= 8) {
     __m256 m = _mm256_loadu_ps(x);
     for (i = 8; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
-    mx = hmax(m);
+    mx = hmax_ps(m);
   }
   for (; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
   const __m256 vm = _mm256_set1_ps(mx);
@@ -74,7 +62,7 @@ void softmax_avx2(float* x, int64_t n) {
     _mm256_storeu_ps(x + i, e);
     acc = _mm256_add_ps(acc, e);
   }
-  double sum = double(hsum(acc));
+  double sum = double(hsum_ps(acc));
   for (; i < n; ++i) {
     x[i] = std::exp(x[i] - mx);
     sum += x[i];

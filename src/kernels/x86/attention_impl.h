@@ -21,23 +21,10 @@
 #include <utility>
 
 #include "kernels/attention.h"
+#include "kernels/x86/x86_common.h"
 
 namespace frugal::kernels {
 namespace {
-
-inline float hsum_256(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline float hmax_256(__m256 v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // The sums of a, b, c and d in lanes 0..3: three horizontal adds for four dots instead of four
 // full reductions.
@@ -69,8 +56,8 @@ struct Vec256 {
     const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
   }
-  static float hsum(V x) { return hsum_256(x); }
-  static float hmax(V x) { return hmax_256(x); }
+  static float hsum(V x) { return hsum_ps(x); }
+  static float hmax(V x) { return hmax_ps(x); }
   static __m128 hsum4(V a, V b, V c, V d) { return hsum4_256(a, b, c, d); }
 };
 
