@@ -29,6 +29,7 @@ class TransposedCodes {
  private:
   TransposedCodes() = default;
   int64_t rows_ = 0, cols_ = 0, group_ = 0;
+  bool has_bias_ = false;  // Q8_0, Q6_K, Q4_0, Q5_0: every bias is 0
   std::vector<int8_t> codes_;        // [cols][rows]
   std::vector<float> scale_, bias_;  // [cols / group][rows]
 };
