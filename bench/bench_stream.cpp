@@ -5,7 +5,6 @@
 // (kernel bytes/s over read bytes/s), the kernels' streaming efficiency that the generation
 // roofline depends on.
 #include <benchmark/benchmark.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "kernels/matmul.h"
 #include "kernels/peak.h"
@@ -26,21 +26,6 @@ using namespace frugal;
 using namespace frugal::kernels;
 
 constexpr size_t kPass = 192ull << 20;  // bytes per pass: far beyond the L3
-
-// Anonymous memory on transparent huge pages, like the engine's repacked weights.
-struct HugeMem {
-  explicit HugeMem(size_t n) : size(n) {
-    void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    ::madvise(p, n, MADV_HUGEPAGE);
-    data = static_cast<uint8_t*>(p);
-  }
-  ~HugeMem() { ::munmap(data, size); }
-  HugeMem(const HugeMem&) = delete;
-  HugeMem& operator=(const HugeMem&) = delete;
-  uint8_t* data;
-  size_t size;
-};
 
 struct Shape {
   GgmlType type;
@@ -74,16 +59,16 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   size_t unit = 0;
   for (const auto& s : shapes) unit += one.emplace_back(make_rows16(pool, s)).size();
   const size_t reps = std::max<size_t>(1, kPass / unit), bytes = reps * unit, read_units = bytes / 4096;
-  HugeMem weights(bytes), reads(bytes);
+  const HugePageBuffer weights(bytes), reads(bytes);  // huge pages, like the engine's weights
   std::vector<WeightMatrix> mats;
   for (size_t r = 0, at = 0; r < reps; ++r)
     for (size_t i = 0; i < shapes.size(); ++i) {
-      std::memcpy(weights.data + at, one[i].data(), one[i].size());
+      std::memcpy(weights.data() + at, one[i].data(), one[i].size());
       const Shape& s = shapes[i];
-      mats.push_back({s.type, s.rows, s.cols, weights.data + at, one[i].size() / size_t(s.rows), WeightLayout::Rows16});
+      mats.push_back({s.type, s.rows, s.cols, weights.data() + at, one[i].size() / size_t(s.rows), WeightLayout::Rows16});
       at += one[i].size();
     }
-  std::memset(reads.data, 1, bytes);
+  std::memset(reads.data(), 1, bytes);
   int64_t max_cols = 0, max_rows = 0;
   for (const auto& s : shapes) max_cols = std::max(max_cols, s.cols), max_rows = std::max(max_rows, s.rows);
   std::vector<float> x(size_t(max_cols), 0.5f);
@@ -96,7 +81,7 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   for (auto _ : st) {
     auto t0 = std::chrono::steady_clock::now();
     pool.parallel_static(int64_t(read_units), [&](int64_t b, int64_t e, int tid) {
-      sink[size_t(tid) * 8] = read_all(Isa::Auto, reads.data + uint64_t(b) * 4096, uint64_t(e - b) * 4096);
+      sink[size_t(tid) * 8] = read_all(Isa::Auto, reads.data() + uint64_t(b) * 4096, uint64_t(e - b) * 4096);
     });
     const double read_s = seconds_since(t0) * double(bytes) / double(read_units * 4096);  // per `bytes`
     t0 = std::chrono::steady_clock::now();

@@ -1,7 +1,6 @@
 // Throughput measurement.
 #include "runtime/bench.h"
 
-#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <random>
 
 #include "base/error.h"
+#include "base/huge_pages.h"
 #include "base/timer.h"
 #include "kernels/peak.h"
 
@@ -55,31 +55,12 @@ BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed) {
   return {t.seconds(), n_gen};
 }
 
-namespace {
-// Anonymous memory with transparent huge pages where the kernel allows them, as the repacked
-// weights get (kernels/repack): the bandwidth they are measured against must be the best the
-// machine gives, not one lowered by 4 KiB-page TLB misses.
-struct HugeBuffer {
-  explicit HugeBuffer(size_t bytes) : size(bytes) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    FRUGAL_CHECK(p != MAP_FAILED, "cannot allocate {} bytes for the bandwidth test", bytes);
-    ::madvise(p, bytes, MADV_HUGEPAGE);
-    data = static_cast<uint64_t*>(p);
-  }
-  ~HugeBuffer() { ::munmap(data, size); }
-  HugeBuffer(const HugeBuffer&) = delete;
-  HugeBuffer& operator=(const HugeBuffer&) = delete;
-  uint64_t* data;
-  size_t size;
-};
-}  // namespace
-
 double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes, int reps, kernels::Isa isa) {
   constexpr uint64_t kUnit = 4096;  // parts of whole units: aligned for the widest loads
   const uint64_t units = std::max<uint64_t>(1, bytes / kUnit);
   bytes = units * kUnit;
-  HugeBuffer mem(bytes);
-  auto* buf = reinterpret_cast<uint8_t*>(mem.data);
+  const HugePageBuffer mem(bytes);  // huge pages, like the repacked weights
+  uint8_t* buf = mem.data();
   pool.parallel_static(int64_t(units), [&](int64_t b, int64_t e, int) {  // first touch on the reading thread
     for (int64_t u = b; u < e; ++u) std::memset(buf + uint64_t(u) * kUnit, int(u & 0xff), kUnit);
   });

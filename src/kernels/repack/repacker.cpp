@@ -6,23 +6,13 @@
 
 #include <algorithm>
 
+#include "base/huge_pages.h"
 #include "kernels/quant/formats.h"
 #include "kernels/repack/rows16.h"
 
 namespace frugal::kernels {
 
 namespace {
-
-// Anonymous memory for a repacked tensor, with transparent huge pages where the kernel allows
-// them: streaming from 2 MiB pages takes fewer TLB misses, and the hardware prefetchers stop
-// at page boundaries. nullptr when the
-// system refuses the memory: the matrix then stays in the file's layout.
-uint8_t* map_anonymous(uint64_t bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  ::madvise(p, bytes, MADV_HUGEPAGE);
-  return static_cast<uint8_t*>(p);
-}
 
 // Drops this process's mapping of the whole pages inside [p, p + bytes) (a read-only file
 // mapping: the pages are re-read from the file if anything touches them again).
@@ -54,7 +44,7 @@ void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint6
 }
 
 WeightRepacker::~WeightRepacker() {
-  for (const auto& [src, r] : done_) ::munmap(r.data, r.bytes);
+  for (const auto& [src, r] : done_) unmap_pages(r.data, r.bytes);
 }
 
 void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64_t count, uint64_t stride) {
@@ -65,7 +55,7 @@ void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64
     return;
   }
   const uint64_t bytes = uint64_t(count) * stride;
-  uint8_t* dst = map_anonymous(bytes);
+  uint8_t* dst = map_huge_pages(bytes);  // nullptr: the matrix stays in the file's layout
   if (!dst) return;
   try {
     // Slices of whole matrices or ~32 MiB of groups, each original released once repacked,
@@ -81,7 +71,7 @@ void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64
         if (release_sources_) release_pages(part.data, part.bytes());
       }
   } catch (...) {
-    ::munmap(dst, bytes);
+    unmap_pages(dst, bytes);
     throw;
   }
   done_[m.data] = {dst, bytes};
