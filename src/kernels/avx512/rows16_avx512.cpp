@@ -39,9 +39,11 @@ struct KAffineRows16G {
         _mm512_store_si512(sc[i] + 64,
                            select_bits(m4, _mm512_srli_epi16(L, 4), _mm512_and_si512(_mm512_slli_epi16(H, 2), m30)));
       }
-      __m512i tot[G][NT];
+      // Integer sums scaled by the sub-block scales, kept in L1 (not registers: those hold the
+      // per-sub-block sums of every group and token).
+      alignas(64) int32_t tot[G][NT][16];
 #pragma GCC unroll 16
-      for (int t = 0; t < NT * G; ++t) tot[t / NT][t % NT] = _mm512_setzero_si512();
+      for (int t = 0; t < NT * G; ++t) _mm512_store_si512(tot[t / NT][t % NT], _mm512_setzero_si512());
       const int8_t* xq[NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
@@ -77,9 +79,13 @@ struct KAffineRows16G {
             }
 #pragma GCC unroll 16
             for (int t = 0; t < NT; ++t) {
-              const __m512i xv = bcast4(xq[t] + 32 * j + 4 * k);
+              if constexpr (G == 1) {
+                dpbusd_bcast(s[jj][0][t], code[0], xq[t] + 32 * j + 4 * k);
+              } else {
+                const __m512i xv = bcast4(xq[t] + 32 * j + 4 * k);
 #pragma GCC unroll 2
-              for (int i = 0; i < G; ++i) s[jj][i][t] = _mm512_dpbusd_epi32(s[jj][i][t], code[i], xv);
+                for (int i = 0; i < G; ++i) dpbusd(s[jj][i][t], code[i], xv);
+              }
             }
           }
         }
@@ -91,7 +97,8 @@ struct KAffineRows16G {
             __m512i scv = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc[i] + 16 * j)));
             if (!kHigh && !h) scv = _mm512_slli_epi32(scv, 4);
 #pragma GCC unroll 16
-            for (int t = 0; t < NT; ++t) tot[i][t] = _mm512_add_epi32(tot[i][t], _mm512_mullo_epi32(s[jj][i][t], scv));
+            for (int t = 0; t < NT; ++t)
+              _mm512_store_si512(tot[i][t], _mm512_add_epi32(_mm512_load_si512(tot[i][t]), _mm512_mullo_epi32(s[jj][i][t], scv)));
           }
         }
       }
@@ -101,7 +108,7 @@ struct KAffineRows16G {
   }
 
   // y[t] += dx * (d * tot[t] - dmin * sum_j m[r][j] * (sum of x's sub-block j)).
-  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m512i* tot, float* y, int64_t ldy,
+  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const int32_t (*tot)[16], float* y, int64_t ldy,
                      bool first) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
     const __m512i M = load512(g + 128), H = load512(g + 192);
@@ -125,7 +132,7 @@ struct KAffineRows16G {
       __m512i ms = _mm512_setzero_si512();
 #pragma GCC unroll 8
       for (int j = 0; j < 8; ++j) ms = _mm512_dpwssd_epi32(ms, mm[j], bcast4(x.bsums(t) + 16 * b + 2 * j));
-      const __m512 v = _mm512_fmsub_ps(_mm512_cvtepi32_ps(tot[t]), d, _mm512_mul_ps(_mm512_cvtepi32_ps(ms), dmin));
+      const __m512 v = _mm512_fmsub_ps(_mm512_cvtepi32_ps(_mm512_load_si512(tot[t])), d, _mm512_mul_ps(_mm512_cvtepi32_ps(ms), dmin));
       accumulate(y + t * ldy, first, _mm512_mul_ps(v, _mm512_set1_ps(x.d(t)[b])));
     }
   }
@@ -179,7 +186,7 @@ struct Q6KRows16G {
             for (int t = 0; t < NT; ++t) {
               const __m512i xv = bcast4(xq[t] + 16 * j + 4 * u);
 #pragma GCC unroll 2
-              for (int i = 0; i < G; ++i) s[jj][i][t] = _mm512_dpbusd_epi32(s[jj][i][t], q[i], xv);
+              for (int i = 0; i < G; ++i) dpbusd(s[jj][i][t], q[i], xv);
             }
           }
 #pragma GCC unroll 2
@@ -249,7 +256,7 @@ struct Q8_0Rows16G {
         for (int t = 0; t < NT; ++t) {
           const __m512i xv = bcast4(xq[t] + 4 * k);
 #pragma GCC unroll 2
-          for (int i = 0; i < G; ++i) s[i][t] = _mm512_dpbusd_epi32(s[i][t], w[i], xv);
+          for (int i = 0; i < G; ++i) dpbusd(s[i][t], w[i], xv);
         }
       }
 #pragma GCC unroll 2

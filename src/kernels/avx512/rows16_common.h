@@ -26,6 +26,14 @@ inline __m512i bcast4(const void* p) {
   std::memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
 }
+// acc += dot products of 4 unsigned bytes of u with 4 signed bytes of s per int32 lane. As inline
+// asm that ties acc to one register: GCC 12 models the intrinsic as a three-operand function and,
+// in loops over arrays of accumulators, copies every accumulator twice per instruction.
+inline void dpbusd(__m512i& acc, __m512i u, __m512i s) { __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s)); }
+// The same with s = 4 bytes at p broadcast to every lane (an embedded broadcast operand).
+inline void dpbusd_bcast(__m512i& acc, __m512i u, const void* p) {
+  __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*static_cast<const int32_t*>(p)));
+}
 // Bits where `mask` is 1 from a, the others from b.
 inline __m512i select_bits(__m512i mask, __m512i a, __m512i b) { return _mm512_ternarylogic_epi32(a, b, mask, 0xE4); }
 
