@@ -132,37 +132,51 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
 }
 
 void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
-  const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
-  const int64_t W = L + opt_.qk_rope, dkv = opt_.qk_nope + opt_.v_head;
-  // Decompress keys/values of every cached position of each sequence in the batch.
-  std::map<int32_t, std::pair<int64_t, FloatBuffer>> full;  // seq -> (positions, [n, H * (nope + v)])
+  const int64_t T = in.batch.size(), H = opt_.n_head, nope = opt_.qk_nope, dqk = nope + opt_.qk_rope;
+  const int64_t L = opt_.kv_lora_rank, W = L + opt_.qk_rope, dkv = nope + opt_.v_head;
+  // Per sequence: its cached positions decompressed to [n, H * (nope + v)] and the full keys
+  // [n, H, nope + rope] (each head's nope part beside the shared rope part).
+  struct Seq {
+    int64_t n = 0;
+    FloatBuffer kv, k;
+  };
+  std::map<int32_t, Seq> full;
   for (int64_t t = 0; t < T; ++t) {
-    auto& f = full[in.batch.seq[size_t(t)]];
-    f.first = std::max<int64_t>(f.first, in.batch.pos[size_t(t)] + 1);
-  }
-  for (auto& [seq, f] : full) {
-    f.second = alloc_floats(f.first * H * dkv);
-    ctx.kernels.matmul(ctx.pool, wkv_b_.w, in.cache.k(in.layer, seq, 0), f.first, W, f.second.get(), H * dkv);
+    Seq& f = full[in.batch.seq[size_t(t)]];
+    f.n = std::max<int64_t>(f.n, in.batch.pos[size_t(t)] + 1);
   }
   int64_t max_len = 0;
-  for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
-  auto scores = alloc_floats(int64_t(ctx.pool.size()) * max_len);
+  for (auto& [seq, f] : full) {
+    max_len = std::max(max_len, f.n);
+    const float* latent = in.cache.k(in.layer, seq, 0);
+    f.kv = alloc_floats(f.n * H * dkv);
+    ctx.kernels.matmul(ctx.pool, wkv_b_.w, latent, f.n, W, f.kv.get(), H * dkv);
+    f.k = alloc_floats(f.n * H * dqk);
+    ctx.pool.parallel_for(f.n, 16, [&](int64_t j0, int64_t j1, int) {
+      for (int64_t j = j0; j < j1; ++j)
+        for (int64_t h = 0; h < H; ++h) {
+          float* kh = f.k.get() + (j * H + h) * dqk;
+          std::copy_n(f.kv.get() + (j * H + h) * dkv, nope, kh);
+          std::copy_n(latent + j * W + L, opt_.qk_rope, kh + nope);
+        }
+    });
+  }
+  kernels::HeadGroup shape{};
+  shape.n_q = 1, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
+  const int64_t per_thread = kernels::attend_scratch_floats(shape);
+  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  const kernels::Isa isa = ctx.kernels.isa();
   ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
-    float* s = scores.get() + tid * max_len;
+    float* s = scratch.get() + int64_t(tid) * per_thread;
     for (int64_t task = b; task < e; ++task) {
-      const int64_t t = task / H, h = task % H, n = in.batch.pos[size_t(t)] + 1;
-      const int32_t seq = in.batch.seq[size_t(t)];
-      const float* kvh = full.at(seq).second.get() + h * dkv;
-      const float* kpe = in.cache.k(in.layer, seq, 0) + L;
-      const float* qh = q + t * H * dqk + h * dqk;
-      for (int64_t j = 0; j < n; ++j)
-        s[j] = (kernels::dot(qh, kvh + j * H * dkv, opt_.qk_nope) +
-                kernels::dot(qh + opt_.qk_nope, kpe + j * W, opt_.qk_rope)) *
-               opt_.kq_scale;
-      kernels::softmax(s, n);
-      float* oh = o + t * H * opt_.v_head + h * opt_.v_head;
-      std::fill(oh, oh + opt_.v_head, 0.0f);
-      for (int64_t j = 0; j < n; ++j) kernels::axpy(oh, s[j], kvh + j * H * dkv + opt_.qk_nope, opt_.v_head);
+      const int64_t t = task / H, h = task % H;
+      const Seq& f = full.at(in.batch.seq[size_t(t)]);
+      const kernels::HeadGroup hg{q + (t * H + h) * dqk, dqk, 1,
+                                  f.k.get() + h * dqk, H * dqk, dqk,
+                                  f.kv.get() + h * dkv + nope, H * dkv, opt_.v_head,
+                                  in.batch.pos[size_t(t)] + 1, opt_.kq_scale,
+                                  o + (t * H + h) * opt_.v_head, opt_.v_head};
+      kernels::attend_group(isa, hg, s);
     }
   });
 }
