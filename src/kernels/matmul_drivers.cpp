@@ -86,7 +86,9 @@ int64_t MatmulTask::grain(int threads) const {
   // Several tokens: items that stay in L2 while every tile of tokens reuses them.
   const int64_t lo = std::max<int64_t>(1, int64_t((uint64_t(rows16 ? 32 : 16) << 10) / unit_bytes));
   const int64_t hi = std::max<int64_t>(1, int64_t((stream ? 1u << 20 : rows16 ? 192u << 10 : 256u << 10) / unit_bytes));
-  return std::max<int64_t>(1, std::clamp(units() / (int64_t(threads) * (stream || !rows16 ? 8 : 4)), std::min(lo, hi), hi));
+  const int64_t g = std::max<int64_t>(1, std::clamp(units() / (int64_t(threads) * (stream || !rows16 ? 8 : 4)), std::min(lo, hi), hi));
+  // Pair kernels need two groups per item (wide matrices have ~100 KiB groups): round up to even.
+  return pair && !stream ? (g + 1) / 2 * 2 : g;
 }
 
 void run_streaming(ThreadPool& pool, std::span<const MatmulTask> tasks) {
