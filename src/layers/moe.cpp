@@ -98,6 +98,7 @@ struct MoeFfn::Plan {
   std::vector<int64_t> first, count;
   std::vector<int32_t> tok;
   std::vector<float> wt;
+  std::vector<int64_t> rows_of;  // token t's rows at [t * K, t * K + K), ascending
 };
 
 MoeFfn::Plan MoeFfn::route(const ForwardContext& ctx, const float* x, int64_t n_tok) const {
@@ -123,13 +124,17 @@ MoeFfn::Plan MoeFfn::route(const ForwardContext& ctx, const float* x, int64_t n_
   }
   p.tok.resize(size_t(row));
   p.wt.resize(size_t(row));
-  for (int64_t t = 0; t < n_tok; ++t)  // tokens in order within each expert
+  p.rows_of.resize(size_t(n_tok * K));
+  for (int64_t t = 0; t < n_tok; ++t) {  // tokens in order within each expert
     for (int64_t k = 0; k < K; ++k) {
       const ExpertChoice& c = choice[size_t(t * K + k)];
       const int64_t j = next[size_t(c.expert)]++;
       p.tok[size_t(j)] = int32_t(t);
       p.wt[size_t(j)] = c.weight;
+      p.rows_of[size_t(t * K + k)] = j;
     }
+    std::sort(p.rows_of.begin() + t * K, p.rows_of.begin() + (t + 1) * K);
+  }
   return p;
 }
 
@@ -140,7 +145,9 @@ void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, f
   const Plan p = route(ctx, x, n_tok);
   const int64_t rows = int64_t(p.tok.size());
   auto xs = alloc_floats(rows * E);  // gathered inputs [rows, E]
-  for (int64_t j = 0; j < rows; ++j) std::copy(x + p.tok[size_t(j)] * E, x + (p.tok[size_t(j)] + 1) * E, xs.get() + j * E);
+  ctx.pool.parallel_for(rows, 16, [&](int64_t b, int64_t e, int) {
+    for (int64_t j = b; j < e; ++j) std::copy_n(x + p.tok[size_t(j)] * E, E, xs.get() + j * E);
+  });
   auto g = alloc_floats(rows * F + n_tok * S);  // gate outputs, experts' rows then the shared expert's
   auto u = alloc_floats(rows * F + n_tok * S);
   float* gs = g.get() + rows * F;
@@ -171,11 +178,21 @@ void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, f
   }
   if (shared_) jobs.push_back(shared_->down().job(gs, n_tok, ys));
   ctx.kernels.matmul_batch(ctx.pool, jobs);
-  std::fill(out, out + n_tok * E, 0.0f);
-  for (int64_t j = 0; j < rows; ++j) kernels::axpy(out + p.tok[size_t(j)] * E, p.wt[size_t(j)], y.get() + j * E, E);
-  if (!shared_) return;
-  for (auto& v : shared_gate) v = shared_gate_ ? 1.0f / (1.0f + std::exp(-v)) : v;
-  for (int64_t t = 0; t < n_tok; ++t) kernels::axpy(out + t * E, shared_gate[size_t(t)], ys + t * E, E);
+  // out[t] = sum of its experts' rows in row order (ascending expert), then the shared expert.
+  const int64_t K = opt_.router.n_expert_used;
+  ctx.pool.parallel_for(n_tok, 4, [&](int64_t b, int64_t e, int) {
+    for (int64_t t = b; t < e; ++t) {
+      float* o = out + t * E;
+      std::fill(o, o + E, 0.0f);
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t j = p.rows_of[size_t(t * K + k)];
+        kernels::axpy(o, p.wt[size_t(j)], y.get() + j * E, E);
+      }
+      if (!shared_) continue;
+      const float sg = shared_gate_ ? 1.0f / (1.0f + std::exp(-shared_gate[size_t(t)])) : shared_gate[size_t(t)];
+      kernels::axpy(o, sg, ys + t * E, E);
+    }
+  });
 }
 
 }  // namespace frugal
