@@ -40,8 +40,8 @@ KvLayerShape GqaAttention::kv_shape() const {
 void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const {
   const int64_t T = in.batch.size(), hd = opt_.head_dim;
   const int64_t dq = opt_.n_head * hd, dkv = opt_.n_head_kv * hd;
-  auto k = alloc_floats(T * dkv);  // [T, dkv]
-  auto v = alloc_floats(T * dkv);  // [T, dkv]
+  auto k = alloc_floats(ctx, T * dkv);  // [T, dkv]
+  auto v = alloc_floats(ctx, T * dkv);  // [T, dkv]
   const Linear* proj[] = {&wq_, &wk_, &wv_};
   float* outs[] = {q, k.get(), v.get()};
   forward_all(ctx, x, T, proj, outs);
@@ -82,7 +82,7 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
   kernels::HeadGroup shape{};
   shape.n_q = per_run, shape.dk = hd, shape.dv = hd, shape.n = max_len;
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
-  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   ctx.pool.parallel_for(T * KV * runs, 1, [&](int64_t begin, int64_t end, int tid) {
     float* s = scratch.get() + int64_t(tid) * per_thread;
     for (int64_t task = begin; task < end; ++task) {
@@ -103,8 +103,8 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
 
 void GqaAttention::forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const {
   const int64_t T = in.batch.size(), dq = opt_.n_head * opt_.head_dim;
-  auto q = alloc_floats(T * dq);  // [T, n_head * head_dim]
-  auto o = alloc_floats(T * dq);  // [T, n_head * head_dim]
+  auto q = alloc_floats(ctx, T * dq);  // [T, n_head * head_dim]
+  auto o = alloc_floats(ctx, T * dq);  // [T, n_head * head_dim]
   project_qkv(ctx, in, x, q.get());
   attend(ctx, in, q.get(), o.get());
   wo_.forward(ctx, o.get(), T, out);

@@ -21,8 +21,8 @@ std::unique_ptr<SwigluFfn> SwigluFfn::bind(WeightBinder& b, const std::string& p
 
 void SwigluFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, float* out) const {
   const int64_t n_ff = gate_.out();
-  auto g = alloc_floats(n_tok * n_ff);  // [n_tok, n_ff]
-  auto u = alloc_floats(n_tok * n_ff);  // [n_tok, n_ff]
+  auto g = alloc_floats(ctx, n_tok * n_ff);  // [n_tok, n_ff]
+  auto u = alloc_floats(ctx, n_tok * n_ff);  // [n_tok, n_ff]
   const Linear* proj[] = {&gate_, &up_};
   float* outs[] = {g.get(), u.get()};
   forward_all(ctx, x, n_tok, proj, outs);

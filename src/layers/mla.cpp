@@ -59,9 +59,9 @@ WeightMatrix MlaAttention::v_rows(int64_t h) const {
 void MlaAttention::project(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const {
   const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
   const int64_t W = L + opt_.qk_rope;
-  auto kv = alloc_floats(T * W);  // [T, kv_lora + rope]
+  auto kv = alloc_floats(ctx, T * W);  // [T, kv_lora + rope]
   if (opt_.q_lora_rank > 0) {
-    auto qa = alloc_floats(T * opt_.q_lora_rank);  // [T, q_lora]
+    auto qa = alloc_floats(ctx, T * opt_.q_lora_rank);  // [T, q_lora]
     const Linear* proj[] = {&wq_a_, &wkv_a_};
     float* outs[] = {qa.get(), kv.get()};
     forward_all(ctx, x, T, proj, outs);
@@ -88,8 +88,8 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
                                    float* o) const {
   const int64_t T = in.batch.size(), H = opt_.n_head, dqk = opt_.qk_nope + opt_.qk_rope, L = opt_.kv_lora_rank;
   const int64_t W = L + opt_.qk_rope;
-  auto q_cat = alloc_floats(T * H * W);  // queries in latent space plus their RoPE part [T, H, L + rope]
-  auto c_lat = alloc_floats(T * H * L);  // attention-weighted latents [T, H, L]
+  auto q_cat = alloc_floats(ctx, T * H * W);  // queries in latent space plus their RoPE part [T, H, L + rope]
+  auto c_lat = alloc_floats(ctx, T * H * L);  // attention-weighted latents [T, H, L]
   ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int) {
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / H, h = task % H;
@@ -111,7 +111,7 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   kernels::HeadGroup shape{};
   shape.n_q = per_run, shape.dk = W, shape.dv = L, shape.n = max_len;
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
-  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   ctx.pool.parallel_for(T * runs, 1, [&](int64_t b, int64_t e, int tid) {
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / runs, h0 = task % runs * per_run, nh = std::min(per_run, H - h0);
@@ -149,9 +149,9 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   for (auto& [seq, f] : full) {
     max_len = std::max(max_len, f.n);
     const float* latent = in.cache.k(in.layer, seq, 0);
-    f.kv = alloc_floats(f.n * H * dkv);
+    f.kv = alloc_floats(ctx, f.n * H * dkv);
     ctx.kernels.matmul(ctx.pool, wkv_b_.w, latent, f.n, W, f.kv.get(), H * dkv);
-    f.k = alloc_floats(f.n * H * dqk);
+    f.k = alloc_floats(ctx, f.n * H * dqk);
     ctx.pool.parallel_for(f.n, 16, [&](int64_t j0, int64_t j1, int) {
       for (int64_t j = j0; j < j1; ++j)
         for (int64_t h = 0; h < H; ++h) {
@@ -164,7 +164,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   kernels::HeadGroup shape{};
   shape.n_q = 1, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
-  auto scratch = alloc_floats(int64_t(ctx.pool.size()) * per_thread);
+  auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   const kernels::Isa isa = ctx.kernels.isa();
   ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
     float* s = scratch.get() + int64_t(tid) * per_thread;
@@ -183,8 +183,8 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
 
 void MlaAttention::forward(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* out) const {
   const int64_t T = in.batch.size(), H = opt_.n_head;
-  auto q = alloc_floats(T * H * (opt_.qk_nope + opt_.qk_rope));  // [T, H, nope + rope]
-  auto o = alloc_floats(T * H * opt_.v_head);                    // [T, H, v_head]
+  auto q = alloc_floats(ctx, T * H * (opt_.qk_nope + opt_.qk_rope));  // [T, H, nope + rope]
+  auto o = alloc_floats(ctx, T * H * opt_.v_head);                    // [T, H, v_head]
   project(ctx, in, x, q.get());
   const bool naive = opt_.mode == MlaOptions::Mode::Naive || (opt_.mode == MlaOptions::Mode::Auto && T >= 16);
   if (naive) {

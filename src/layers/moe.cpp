@@ -104,7 +104,7 @@ struct MoeFfn::Plan {
 MoeFfn::Plan MoeFfn::route(const ForwardContext& ctx, const float* x, int64_t n_tok) const {
   const auto& r = opt_.router;
   const int64_t X = r.n_expert, K = r.n_expert_used;
-  auto logits = alloc_floats(n_tok * X);  // router outputs [n_tok, X], F32
+  auto logits = alloc_floats(ctx, n_tok * X);  // router outputs [n_tok, X], F32
   ctx.kernels.matmul(ctx.pool, router_, x, n_tok, opt_.n_embd, logits.get(), X);
   std::vector<ExpertChoice> choice(static_cast<size_t>(n_tok * K));
   for (int64_t t = 0; t < n_tok; ++t)
@@ -144,17 +144,17 @@ void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, f
   const int64_t E = opt_.n_embd, F = opt_.n_ff_exp, S = opt_.n_ff_shared;
   const Plan p = route(ctx, x, n_tok);
   const int64_t rows = int64_t(p.tok.size());
-  auto xs = alloc_floats(rows * E);  // gathered inputs [rows, E]
+  auto xs = alloc_floats(ctx, rows * E);  // gathered inputs [rows, E]
   ctx.pool.parallel_for(rows, 16, [&](int64_t b, int64_t e, int) {
     for (int64_t j = b; j < e; ++j) std::copy_n(x + p.tok[size_t(j)] * E, E, xs.get() + j * E);
   });
-  auto g = alloc_floats(rows * F + n_tok * S);  // gate outputs, experts' rows then the shared expert's
-  auto u = alloc_floats(rows * F + n_tok * S);
+  auto g = alloc_floats(ctx, rows * F + n_tok * S);  // gate outputs, experts' rows then the shared expert's
+  auto u = alloc_floats(ctx, rows * F + n_tok * S);
   float* gs = g.get() + rows * F;
   float* us = u.get() + rows * F;
   std::vector<float> shared_gate(static_cast<size_t>(n_tok), 1.0f);
   std::vector<kernels::MatmulJob> jobs;
-  auto y = alloc_floats(rows * E + (shared_ ? n_tok * E : 0));  // down outputs: experts' rows, shared
+  auto y = alloc_floats(ctx, rows * E + (shared_ ? n_tok * E : 0));  // down outputs: experts' rows, shared
   for (size_t i = 0; i < p.experts.size(); ++i) {
     const int64_t e = p.experts[i], r0 = p.first[i], n = p.count[i];
     jobs.push_back({gate_.expert(e), xs.get() + r0 * E, n, E, g.get() + r0 * F, F});

@@ -127,9 +127,9 @@ void DecoderModel::forward(const ForwardContext& ctx, const Batch& batch, KvCach
   }
   for (auto [seq, len] : seq_len) cache.reserve(seq, len);
 
-  auto x = alloc_floats(T * E);  // residual stream [T, E]
-  auto h = alloc_floats(T * E);  // normalised input of a block [T, E]
-  auto y = alloc_floats(T * E);  // block output [T, E]
+  auto x = alloc_floats(ctx, T * E);  // residual stream [T, E]
+  auto h = alloc_floats(ctx, T * E);  // normalised input of a block [T, E]
+  auto y = alloc_floats(ctx, T * E);  // block output [T, E]
   for (int64_t t = 0; t < T; ++t) ctx.kernels.dequantize_row(tok_embd_, batch.tokens[size_t(t)], x.get() + t * E);
   const RopeTables rope(rope_, batch.pos);
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -149,7 +149,7 @@ void DecoderModel::output_logits(const ForwardContext& ctx, const Batch& batch, 
   const int64_t E = info_.n_embd;
   const int64_t n_out = batch.n_logits();
   if (n_out == 0) return;
-  auto h = alloc_floats(n_out * E);  // normalised final states of the flagged tokens [n_out, E]
+  auto h = alloc_floats(ctx, n_out * E);  // normalised final states of the flagged tokens [n_out, E]
   int64_t r = 0;
   for (int64_t t = 0; t < batch.size(); ++t)
     if (batch.logits[size_t(t)]) kernels::rms_norm(x + t * E, out_norm_.data(), h.get() + (r++) * E, E, eps_);

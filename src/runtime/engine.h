@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "base/scratch_pool.h"
 #include "base/thread_pool.h"
 #include "io/gguf.h"
 #include "kernels/matmul.h"
@@ -32,7 +33,7 @@ class Engine {
   bool has_tokenizer() const { return tokenizer_ != nullptr; }
   ThreadPool& pool() { return pool_; }
   const kernels::Kernels& kernels() const { return kernels_; }
-  ForwardContext context() { return ForwardContext{pool_, kernels_}; }
+  ForwardContext context() { return ForwardContext{pool_, kernels_, &scratch_}; }
   // A cache for up to n_ctx positions per sequence (0: the model's training context, capped at 4096).
   std::unique_ptr<KvCache> new_cache(int64_t n_ctx = 0) const;
 
@@ -43,6 +44,7 @@ class Engine {
   std::unique_ptr<Tokenizer> tokenizer_;
   ThreadPool pool_;
   kernels::Kernels kernels_;
+  ScratchPool scratch_;  // activation buffers, reused across forward passes
 };
 
 int default_thread_count();
