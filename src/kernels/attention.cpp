@@ -18,6 +18,9 @@ void check_group(const HeadGroup& g) {
                g.dk, g.dv);
   FRUGAL_CHECK(g.n_q == 1 || g.out_stride >= g.dv, "attention: output rows overlap (stride {} < dv {})",
                g.out_stride, g.dv);
+  for (int64_t i = 0; g.lens && i < g.n_q; ++i)
+    FRUGAL_CHECK(g.lens[i] >= 1 && g.lens[i] <= g.n, "attention: query {} attends {} positions, not 1..{}", i,
+                 g.lens[i], g.n);
 }
 
 double dot_double(const float* a, const float* b, int64_t n) {
@@ -28,13 +31,13 @@ double dot_double(const float* a, const float* b, int64_t n) {
 
 // out = inv_sum * sum_j p[j] v_j, accumulated in double a stripe of dims at a time so each
 // value row is read in runs of consecutive floats.
-void weighted_sum(const HeadGroup& g, const float* p, double inv_sum, float* out) {
+void weighted_sum(const HeadGroup& g, const float* p, int64_t n, double inv_sum, float* out) {
   constexpr int64_t kStripe = 64;
   double acc[kStripe];
   for (int64_t c0 = 0; c0 < g.dv; c0 += kStripe) {
     const int64_t w = std::min(kStripe, g.dv - c0);
     std::fill(acc, acc + w, 0.0);
-    for (int64_t j = 0; j < g.n; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
       const float* vj = g.v + j * g.v_stride + c0;
       const double pj = p[j];
       for (int64_t c = 0; c < w; ++c) acc[c] += pj * double(vj[c]);
@@ -57,19 +60,20 @@ void attend_group_reference(const HeadGroup& g, float* scratch) {
   float* s = scratch;
   for (int64_t i = 0; i < g.n_q; ++i) {
     const float* qi = g.q + i * g.q_stride;
+    const int64_t n = g.lens ? g.lens[i] : g.n;
     float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < g.n; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
       s[j] = float(double(g.scale) * dot_double(qi, g.k + j * g.k_stride, g.dk));
       mx = std::max(mx, s[j]);
     }
     // Subtracting the max keeps every exponent <= 0: no overflow however large the scores.
     double sum = 0;
-    for (int64_t j = 0; j < g.n; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
       const double e = std::exp(double(s[j]) - double(mx));
       s[j] = float(e);
       sum += e;
     }
-    weighted_sum(g, s, 1.0 / sum, g.out + i * g.out_stride);
+    weighted_sum(g, s, n, 1.0 / sum, g.out + i * g.out_stride);
   }
 }
 

@@ -10,15 +10,18 @@
 
 namespace frugal::kernels {
 
-// Query heads i < n_q that attend to the same n cached positions:
-//   s[i][j] = scale * dot(q_i, k_j) over dk dims, p[i] = softmax_j(s[i]),
-//   out_i = sum_j p[i][j] * v_j over dv dims.
+// Query heads i < n_q that attend to the same cached positions j < n_i (n_i = lens[i], or n
+// for every query when lens is null: a GQA group or MLA heads of one token; several tokens of
+// one sequence under a causal mask):
+//   s[i][j] = scale * dot(q_i, k_j) over dk dims, p[i] = softmax_{j < n_i}(s[i]),
+//   out_i = sum_{j < n_i} p[i][j] * v_j over dv dims.
 struct HeadGroup {
   const float* q; int64_t q_stride; int64_t n_q;  // q_i = q + i * q_stride (dk floats)
   const float* k; int64_t k_stride; int64_t dk;   // k_j = k + j * k_stride
   const float* v; int64_t v_stride; int64_t dv;   // v_j = v + j * v_stride (may alias k)
   int64_t n; float scale;
   float* out; int64_t out_stride;                  // out_i = out + i * out_stride (dv floats, overwritten)
+  const int64_t* lens = nullptr;                   // optional n_i, 1 <= n_i <= n
 };
 
 // Floats of scratch attend_group needs for g with any ISA; non-decreasing in g.n, so the size
@@ -28,7 +31,7 @@ int64_t attend_scratch_floats(const HeadGroup& g);
 // Runs g with the kernels of `isa` (the Kernels' ISA; the CPU must support it). Reference and
 // Scalar run attend_group_reference; Avx2 and Avx512 run SIMD paths where dk and dv are
 // multiples of the vector width (else the reference). Throws Error when n, n_q, dk or dv is
-// not positive. Outputs differ from the reference by f32 rounding only (relative ~1e-6).
+// not positive or a length is outside [1, n]. Outputs differ from the reference by f32 rounding only (relative ~1e-6).
 void attend_group(Isa isa, const HeadGroup& g, float* scratch);
 
 // Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "base/error.h"
 #include "kernels/attention.h"
@@ -66,37 +67,67 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 }
 
 // o[t, h] = softmax_j(q[t,h] . K[j, g(h)] * scale) V[j, g(h)] over j <= pos[t] of seq[t].
-// A task is a run of query heads of one KV head and token: the run shares each key/value row it
-// reads. Groups are cut into runs only when there are fewer than two groups per thread (one KV
-// head, a single token).
+// A task is one KV head's query heads for a tile of up to kTokenTile consecutive tokens of one
+// sequence (each query with its own causal length): the tile shares every key/value row it
+// reads. With a single token per tile (decode) and fewer than two groups per thread, a group's
+// heads are cut into runs instead.
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
+  constexpr int64_t kTokenTile = 4;
   const int64_t T = in.batch.size(), hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
   const int64_t group = H / KV, dkv = KV * hd;
   const float scale = 1.0f / std::sqrt(float(hd));
   const kernels::Isa isa = ctx.kernels.isa();
+  std::vector<int64_t> tiles;  // first token of each tile, then T
+  for (int64_t t = 0; t < T; ++t)
+    if (tiles.empty() || in.batch.seq[size_t(t)] != in.batch.seq[size_t(tiles.back())] ||
+        t - tiles.back() == kTokenTile)
+      tiles.push_back(t);
+  const int64_t n_tiles = int64_t(tiles.size());
+  tiles.push_back(T);
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
-  const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + T * KV - 1) / (T * KV), 1, group);
-  const int64_t per_run = (group + runs - 1) / runs;
-  // Scratch sizes grow with n, so the longest sequence's size serves every task.
+  const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + n_tiles * KV - 1) / (n_tiles * KV), 1, group);
+  const int64_t per_run = (group + runs - 1) / runs, max_q = kTokenTile * per_run;
+  // Per thread: the kernel's scratch (its size grows with n, so the longest sequence's serves
+  // every task), then a tile's queries and outputs gathered into rows of hd floats.
   kernels::HeadGroup shape{};
-  shape.n_q = per_run, shape.dk = hd, shape.dv = hd, shape.n = max_len;
-  const int64_t per_thread = kernels::attend_scratch_floats(shape);
+  shape.n_q = max_q, shape.dk = hd, shape.dv = hd, shape.n = max_len;
+  const int64_t kernel_scratch = kernels::attend_scratch_floats(shape);
+  const int64_t per_thread = kernel_scratch + 2 * max_q * hd;
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
-  ctx.pool.parallel_for(T * KV * runs, 1, [&](int64_t begin, int64_t end, int tid) {
+  std::vector<int64_t> lens(size_t(ctx.pool.size() * max_q));
+  ctx.pool.parallel_for(n_tiles * KV * runs, 1, [&](int64_t begin, int64_t end, int tid) {
     float* s = scratch.get() + int64_t(tid) * per_thread;
+    float *qbuf = s + kernel_scratch, *obuf = qbuf + max_q * hd;
+    int64_t* len = lens.data() + tid * max_q;
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / (KV * runs), g = task / runs % KV, i0 = task % runs * per_run;
-      const int64_t nh = std::min(per_run, group - i0);
+      const int64_t tile = task / (KV * runs), g = task / runs % KV, i0 = task % runs * per_run;
+      const int64_t nh = std::min(per_run, group - i0), t0 = tiles[size_t(tile)], nt = tiles[size_t(tile) + 1] - t0;
       if (nh <= 0) continue;
-      const int32_t seq = in.batch.seq[size_t(t)];
-      const int64_t head0 = t * H * hd + (g * group + i0) * hd;
-      const kernels::HeadGroup hg{q + head0, hd, nh,
-                                  in.cache.k(in.layer, seq, 0) + g * hd, dkv, hd,
-                                  in.cache.v(in.layer, seq, 0) + g * hd, dkv, hd,
-                                  in.batch.pos[size_t(t)] + 1, scale,
-                                  o + head0, hd};
+      const int32_t seq = in.batch.seq[size_t(t0)];
+      kernels::HeadGroup hg{q + t0 * H * hd + (g * group + i0) * hd, hd, nh,
+                            in.cache.k(in.layer, seq, 0) + g * hd, dkv, hd,
+                            in.cache.v(in.layer, seq, 0) + g * hd, dkv, hd,
+                            in.batch.pos[size_t(t0)] + 1, scale,
+                            o + t0 * H * hd + (g * group + i0) * hd, hd};
+      if (nt == 1) {
+        kernels::attend_group(isa, hg, s);
+        continue;
+      }
+      hg.n = 0;
+      for (int64_t tt = 0; tt < nt; ++tt) {
+        const int64_t n = in.batch.pos[size_t(t0 + tt)] + 1;
+        hg.n = std::max(hg.n, n);
+        for (int64_t h = 0; h < nh; ++h) {
+          len[tt * nh + h] = n;
+          std::copy_n(hg.q + tt * H * hd + h * hd, hd, qbuf + (tt * nh + h) * hd);
+        }
+      }
+      float* out = hg.out;
+      hg.q = qbuf, hg.n_q = nt * nh, hg.out = obuf, hg.lens = len;
       kernels::attend_group(isa, hg, s);
+      for (int64_t tt = 0; tt < nt; ++tt)
+        std::copy_n(obuf + tt * nh * hd, nh * hd, out + tt * H * hd);
     }
   });
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include "base/error.h"
 #include "kernels/attention.h"
@@ -161,21 +162,34 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
         }
     });
   }
+  // A task: one head for a tile of up to kTokenTile consecutive tokens of one sequence, each
+  // query with its causal length; the tile shares every key/value row it reads.
+  constexpr int64_t kTokenTile = 8;
+  std::vector<int64_t> tiles;  // first token of each tile, then T
+  for (int64_t t = 0; t < T; ++t)
+    if (tiles.empty() || in.batch.seq[size_t(t)] != in.batch.seq[size_t(tiles.back())] ||
+        t - tiles.back() == kTokenTile)
+      tiles.push_back(t);
+  const int64_t n_tiles = int64_t(tiles.size());
+  tiles.push_back(T);
   kernels::HeadGroup shape{};
-  shape.n_q = 1, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
+  shape.n_q = kTokenTile, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
+  std::vector<int64_t> lens(static_cast<size_t>(T));
+  for (int64_t t = 0; t < T; ++t) lens[size_t(t)] = in.batch.pos[size_t(t)] + 1;
   const kernels::Isa isa = ctx.kernels.isa();
-  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int tid) {
+  ctx.pool.parallel_for(n_tiles * H, 1, [&](int64_t b, int64_t e, int tid) {
     float* s = scratch.get() + int64_t(tid) * per_thread;
     for (int64_t task = b; task < e; ++task) {
-      const int64_t t = task / H, h = task % H;
-      const Seq& f = full.at(in.batch.seq[size_t(t)]);
-      const kernels::HeadGroup hg{q + (t * H + h) * dqk, dqk, 1,
+      const int64_t tile = task / H, h = task % H, t0 = tiles[size_t(tile)], nt = tiles[size_t(tile) + 1] - t0;
+      const Seq& f = full.at(in.batch.seq[size_t(t0)]);
+      const int64_t* len = lens.data() + t0;
+      const kernels::HeadGroup hg{q + (t0 * H + h) * dqk, H * dqk, nt,
                                   f.k.get() + h * dqk, H * dqk, dqk,
                                   f.kv.get() + h * dkv + nope, H * dkv, opt_.v_head,
-                                  in.batch.pos[size_t(t)] + 1, opt_.kq_scale,
-                                  o + (t * H + h) * opt_.v_head, opt_.v_head};
+                                  *std::max_element(len, len + nt), opt_.kq_scale,
+                                  o + (t0 * H + h) * opt_.v_head, H * opt_.v_head, len};
       kernels::attend_group(isa, hg, s);
     }
   });

@@ -153,6 +153,30 @@ TEST(AttentionKernel, HugeScoresDoNotOverflow) {
   }
 }
 
+// Causal lengths per query (several tokens of one sequence in one call): query i must equal
+// the same query run alone over its first lens[i] positions, on every ISA; the lengths end
+// inside, at the edge of and before blocks of positions, and at 1.
+TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
+  for (const Shape& s : {Shape{8, 64, 64, 200}, Shape{6, 192, 128, 70}, Shape{3, 48, 48, 9}}) {
+    GroupData d(s, false, uint32_t(s.n + 17));
+    std::vector<int64_t> lens(size_t(s.n_q));
+    for (int64_t i = 0; i < s.n_q; ++i) {
+      const int64_t choices[] = {s.n, 1, 64, 65, s.n - 1, 63, 129, 2};
+      lens[size_t(i)] = std::clamp<int64_t>(choices[i % 8], 1, s.n);
+    }
+    HeadGroup g = d.g;
+    g.lens = lens.data();
+    std::vector<float> alone(size_t(g.n_q * g.out_stride));
+    for (int64_t i = 0; i < s.n_q; ++i) {
+      HeadGroup one = d.g;
+      one.q = d.g.q + i * d.g.q_stride, one.n_q = 1, one.n = lens[size_t(i)];
+      const auto o = run(Isa::Reference, one);
+      std::copy_n(o.begin(), s.dv, alone.begin() + i * g.out_stride);
+    }
+    for (Isa isa : isas()) expect_close(alone, run(isa, g), g, name(isa, s, false) + " with lengths");
+  }
+}
+
 TEST(AttentionKernel, RejectsEmptyGroups) {
   GroupData d({2, 16, 16, 4}, false, 3);
   std::vector<float> out(64), scratch(256);
@@ -166,6 +190,12 @@ TEST(AttentionKernel, RejectsEmptyGroups) {
   g = d.g;
   g.dk = 0;
   EXPECT_THROW(attend_group_reference(g, scratch.data()), Error);
+  for (int64_t bad : {int64_t(0), int64_t(5)}) {  // a length outside 1..n
+    const int64_t lens[2] = {1, bad};
+    g = d.g;
+    g.lens = lens;
+    EXPECT_THROW(attend_group(detect_best_isa(), g, scratch.data()), Error);
+  }
 }
 
 }  // namespace

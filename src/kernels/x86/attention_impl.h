@@ -118,7 +118,7 @@ class GroupAttention {
       b.first = j0 == 0;
       b.last = j0 + b.nb == a.n;
       block_scores(a, b);
-      for (int64_t i = 0; i < a.n_q; ++i) block_softmax(b, i);
+      for (int64_t i = 0; i < a.n_q; ++i) block_softmax(b, i, a.lens ? a.lens[i] - j0 : b.nb);
       block_values(a, b);
     }
   }
@@ -225,23 +225,27 @@ class GroupAttention {
   }
 
   // Head i's scores -> e^(s - m) with m the running max; updates l and the rescale factor.
-  static void block_softmax(const Block& b, int64_t i) {
+  // Only the block's first `valid` positions count (the query's causal length); the others get
+  // weight 0. The first block always holds position 0, so m is finite from then on.
+  static void block_softmax(const Block& b, int64_t i, int64_t valid) {
     float* s = b.p + i * b.ld;
+    const int64_t nb = std::clamp<int64_t>(valid, 0, b.nb);
+    std::fill(s + nb, s + b.nb, 0.0f);
     int64_t j = 0;
     V vmax = T::set1(-std::numeric_limits<float>::infinity());
-    for (; j + W <= b.nb; j += W) vmax = T::max(vmax, T::load(s + j));
+    for (; j + W <= nb; j += W) vmax = T::max(vmax, T::load(s + j));
     float bm = T::hmax(vmax);
-    for (; j < b.nb; ++j) bm = std::max(bm, s[j]);
+    for (; j < nb; ++j) bm = std::max(bm, s[j]);
     const float m = b.first ? bm : std::max(b.m[i], bm);
     const V vm = T::set1(m);
     V vsum = T::zero();
-    for (j = 0; j + W <= b.nb; j += W) {
+    for (j = 0; j + W <= nb; j += W) {
       const V e = exp_nonpositive<T>(T::sub(T::load(s + j), vm));
       T::store(s + j, e);
       vsum = T::add(vsum, e);
     }
     float sum = T::hsum(vsum);
-    for (; j < b.nb; ++j) sum += s[j] = std::exp(s[j] - m);
+    for (; j < nb; ++j) sum += s[j] = std::exp(s[j] - m);
     b.corr[i] = b.first ? 0.0f : std::exp(b.m[i] - m);
     b.l[i] = b.first ? sum : b.l[i] * b.corr[i] + sum;
     b.m[i] = m;
