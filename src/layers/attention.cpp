@@ -73,17 +73,12 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 // heads are cut into runs instead.
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
   constexpr int64_t kTokenTile = 4;
-  const int64_t T = in.batch.size(), hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
+  const int64_t hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
   const int64_t group = H / KV, dkv = KV * hd;
   const float scale = 1.0f / std::sqrt(float(hd));
   const kernels::Isa isa = ctx.kernels.isa();
-  std::vector<int64_t> tiles;  // first token of each tile, then T
-  for (int64_t t = 0; t < T; ++t)
-    if (tiles.empty() || in.batch.seq[size_t(t)] != in.batch.seq[size_t(tiles.back())] ||
-        t - tiles.back() == kTokenTile)
-      tiles.push_back(t);
-  const int64_t n_tiles = int64_t(tiles.size());
-  tiles.push_back(T);
+  const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
+  const int64_t n_tiles = int64_t(tiles.size()) - 1;
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
   const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + n_tiles * KV - 1) / (n_tiles * KV), 1, group);

@@ -1,6 +1,7 @@
 // A batch of tokens drawn from one or more sequences, each with its own position.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -29,6 +30,16 @@ struct Batch {
     pos.clear();
     seq.clear();
     logits.clear();
+  }
+  // Tiles of up to max_tile consecutive tokens of one sequence (attention shares each key and
+  // value row it reads among a tile's queries): the first token of each tile, then size().
+  std::vector<int64_t> token_tiles(int64_t max_tile) const {
+    std::vector<int64_t> first;
+    for (int64_t t = 0; t < size(); ++t)
+      if (first.empty() || seq[size_t(t)] != seq[size_t(first.back())] || t - first.back() == max_tile)
+        first.push_back(t);
+    first.push_back(size());
+    return first;
   }
 };
 

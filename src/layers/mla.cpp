@@ -165,13 +165,8 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   // A task: one head for a tile of up to kTokenTile consecutive tokens of one sequence, each
   // query with its causal length; the tile shares every key/value row it reads.
   constexpr int64_t kTokenTile = 8;
-  std::vector<int64_t> tiles;  // first token of each tile, then T
-  for (int64_t t = 0; t < T; ++t)
-    if (tiles.empty() || in.batch.seq[size_t(t)] != in.batch.seq[size_t(tiles.back())] ||
-        t - tiles.back() == kTokenTile)
-      tiles.push_back(t);
-  const int64_t n_tiles = int64_t(tiles.size());
-  tiles.push_back(T);
+  const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
+  const int64_t n_tiles = int64_t(tiles.size()) - 1;
   kernels::HeadGroup shape{};
   shape.n_q = kTokenTile, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
   const int64_t per_thread = kernels::attend_scratch_floats(shape);

@@ -116,6 +116,20 @@ INSTANTIATE_TEST_SUITE_P(AllArchitectures, DecoderArch,
                          ::testing::Values("llama", "qwen2", "qwen3", "qwen3moe", "qwen2moe", "olmoe", "mixtral",
                                            "deepseek2", "deepseek2_v3"));
 
+// Attention tiles: consecutive tokens of one sequence, at most max_tile, cut where the
+// sequence changes (interleaved sequences give tiles of one).
+TEST(Batch, TokenTilesFollowSequencesAndMaxSize) {
+  Batch b;
+  for (int i = 0; i < 6; ++i) b.add(1, i, 0, false);
+  b.add(1, 0, 1, false);
+  b.add(1, 1, 1, false);
+  b.add(1, 6, 0, false);
+  b.add(1, 2, 1, false);
+  EXPECT_EQ(b.token_tiles(4), (std::vector<int64_t>{0, 4, 6, 8, 9, 10}));
+  EXPECT_EQ(b.token_tiles(1).size(), 11u);
+  EXPECT_EQ(Batch{}.token_tiles(4), (std::vector<int64_t>{0}));
+}
+
 TEST(Decoder, RejectsBadBatchesAndMetadata) {
   Runner r(write_tiny_model("llama", "tiny_bad.gguf"));
   KvCache cache(r.model->kv_shapes(), 8);
