@@ -95,27 +95,28 @@ void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n) {
   }
 }
 
-// Per 32-value sub-block j: scale d * sc[j], bias -(dmin * m[j]).
-void affine_row_q4_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+// Q4_K and Q5_K, per 32-value sub-block j: scale d * sc[j], bias -(dmin * m[j]); code(b, e)
+// reads value e's code from block b.
+template <class Block, class Code>
+void affine_row_k4_scales(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n, Code code) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
-    const auto b = load_block<BlockQ4_K>(src, i);
+    const auto b = load_block<Block>(src, i);
     const float d = fp16_to_float(b.d), dmin = fp16_to_float(b.dmin);
     uint8_t sc[8], m[8];
     unpack_k4_scales(b.scales, sc, m);
     for (int j = 0; j < 8; ++j) scale[i * 8 + j] = d * float(sc[j]), bias[i * 8 + j] = -(dmin * float(m[j]));
-    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(k4_low(b.qs, e));
+    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(code(b, e));
   }
 }
 
+void affine_row_q4_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
+  affine_row_k4_scales<BlockQ4_K>(src, codes, scale, bias, n,
+                                  [](const BlockQ4_K& b, int e) { return k4_low(b.qs, e); });
+}
+
 void affine_row_q5_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n) {
-  for (int64_t i = 0; i < n / kQKK; ++i) {
-    const auto b = load_block<BlockQ5_K>(src, i);
-    const float d = fp16_to_float(b.d), dmin = fp16_to_float(b.dmin);
-    uint8_t sc[8], m[8];
-    unpack_k4_scales(b.scales, sc, m);
-    for (int j = 0; j < 8; ++j) scale[i * 8 + j] = d * float(sc[j]), bias[i * 8 + j] = -(dmin * float(m[j]));
-    for (int e = 0; e < kQKK; ++e) codes[i * kQKK + e] = int8_t(k4_low(b.qs, e) | k5_high(b.qh, e) << 4);
-  }
+  affine_row_k4_scales<BlockQ5_K>(src, codes, scale, bias, n,
+                                  [](const BlockQ5_K& b, int e) { return k4_low(b.qs, e) | k5_high(b.qh, e) << 4; });
 }
 
 // Per 16-value sub-block: scale d * scales[i], bias 0.
