@@ -30,7 +30,10 @@ struct KAffineRows16G {
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       const bool first = b == b0;
-      if (NT <= 2) prefetch_ahead(g, kGroup);
+      // Decode: the header lines (and Q5_K's qh) at once, then each qs line beside its load
+      // (Q4_K streams ~5% faster than with all of a block's prefetches at its start).
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, kQs);
       alignas(64) uint8_t sc[G][128];  // byte 16 j + r: scale of row r, sub-block j
 #pragma GCC unroll 2
       for (int i = 0; i < G; ++i) {
@@ -60,7 +63,10 @@ struct KAffineRows16G {
         for (int k = 0; k < 8; ++k) {
           __m512i raw[G];
 #pragma GCC unroll 2
-          for (int i = 0; i < G; ++i) raw[i] = load512(g + i * gstride + kQs + (8 * c + k) * 64);
+          for (int i = 0; i < G; ++i) {
+            raw[i] = load512(g + i * gstride + kQs + (8 * c + k) * 64);
+            if (kStream && j0 % 2 == 0) prefetch_line(g + i * gstride + kQs + (8 * c + k) * 64);
+          }
 #pragma GCC unroll 2
           for (int jj = 0; jj < kJ; ++jj) {
             const int j = j0 + jj, h = j % 2;
