@@ -42,7 +42,7 @@ size_t act_row_bytes(ActKind kind, int64_t cols) {
   switch (kind) {
     case ActKind::F32: return 0;
     case ActKind::Q8_32: n = size_t(cols) + size_t(cols / 32) * 8; break;
-    case ActKind::Q8_256: n = size_t(cols) + size_t(cols / 256) * 4 + size_t(cols / 16) * 2; break;
+    case ActKind::Q8_256: n = size_t(cols) + size_t(cols / 256) * 4 + size_t(cols / 16) * 2 + size_t(cols / 32) * 2; break;
   }
   return (n + 63) / 64 * 64;
 }
@@ -68,7 +68,13 @@ void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst) 
         bsums[16 * b + j] = int16_t(s);
       }
     }
+    fill_bsums32(bsums, cols);
   }
+}
+
+void fill_bsums32(int16_t* bsums, int64_t cols) {
+  int16_t* out = bsums + cols / 16;  // |sum of 32 qs| <= 32 * 127: fits int16
+  for (int64_t j = 0; j < cols / 32; ++j) out[j] = int16_t(bsums[2 * j] + bsums[2 * j + 1]);
 }
 
 }  // namespace frugal::kernels

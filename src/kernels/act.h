@@ -10,7 +10,8 @@ namespace frugal::kernels {
 
 // A tile of activation rows. For ActKind::F32, row t is xf + t * ldx. For the int8 kinds,
 // row t starts at base + t * stride and holds: int8 qs[cols], float d[cols / B], then
-// Q8_32: float s[cols / 32] (= d * sum of the block's qs); Q8_256: int16 bsums[cols / 16].
+// Q8_32: float s[cols / 32] (= d * sum of the block's qs); Q8_256: int16 bsums[cols / 16]
+// (sums of 16 qs) and int16 bsums32[cols / 32] (sums of 32 qs).
 struct ActRows {
   const float* xf = nullptr;
   int64_t ldx = 0;
@@ -29,6 +30,7 @@ struct ActRows {
   const float* d(int t) const { return reinterpret_cast<const float*>(base + size_t(t) * stride + size_t(cols)); }
   const float* sum32(int t) const { return d(t) + cols / 32; }
   const int16_t* bsums(int t) const { return reinterpret_cast<const int16_t*>(d(t) + cols / 256); }
+  const int16_t* bsums32(int t) const { return bsums(t) + cols / 16; }
 };
 
 // Bytes of one quantized activation row (a multiple of 64); 0 for ActKind::F32.
@@ -39,5 +41,7 @@ size_t act_row_bytes(ActKind kind, int64_t cols);
 void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
 // The same, bit for bit, with AVX2 (call only when the CPU has AVX2).
 void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
+// Q8_256: bsums32 of a row from its bsums (the last step of both quantizers).
+void fill_bsums32(int16_t* bsums, int64_t cols);
 
 }  // namespace frugal::kernels

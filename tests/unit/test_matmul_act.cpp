@@ -56,6 +56,12 @@ TEST(ActQuant, PortableContract) {
           for (int i = 0; i < 16; ++i) s += a.qs(0)[b * 256 + 16 * j + i];
           EXPECT_EQ(a.bsums(0)[b * 16 + j], s);
         }
+      if (kind == ActKind::Q8_256)
+        for (int j = 0; j < 8; ++j) {
+          int s = 0;
+          for (int i = 0; i < 32; ++i) s += a.qs(0)[b * 256 + 32 * j + i];
+          EXPECT_EQ(a.bsums32(0)[b * 8 + j], s);
+        }
     }
   }
 }

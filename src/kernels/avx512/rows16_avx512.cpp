@@ -120,24 +120,26 @@ struct KAffineRows16G {
     const __m512i M = load512(g + 128), H = load512(g + 192);
     const __m512i mv[2] = {select_bits(m4, M, _mm512_and_si512(H, m30)),
                            select_bits(m4, _mm512_srli_epi16(M, 4), _mm512_and_si512(_mm512_srli_epi16(H, 2), m30))};
-    const __m512i dup0 = _mm512_set_epi16(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8, 7, 7, 6, 6, 5, 5,
-                                          4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
-    const __m512i dup1 = _mm512_add_epi16(dup0, _mm512_set1_epi16(16));
-    __m512i mm[8];  // lane r: (m[r][j], m[r][j]) as int16
+    // Lane r of mm[p]: (m[r][2p], m[r][2p + 1]) as int16, one dpwssd per pair of sub-blocks.
+    const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21,
+                                           5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    __m512i mm[4];
 #pragma GCC unroll 4
-    for (int q2 = 0; q2 < 4; ++q2) {
-      const __m512i src = mv[q2 / 2];
-      const __m512i w16 = _mm512_cvtepu8_epi16(q2 % 2 ? _mm512_extracti64x4_epi64(src, 1) : _mm512_castsi512_si256(src));
-      mm[2 * q2] = _mm512_permutexvar_epi16(dup0, w16);
-      mm[2 * q2 + 1] = _mm512_permutexvar_epi16(dup1, w16);
+    for (int p = 0; p < 4; ++p) {
+      const __m512i src = mv[p / 2];
+      const __m256i half = p % 2 ? _mm512_extracti64x4_epi64(src, 1) : _mm512_castsi512_si256(src);
+      mm[p] = _mm512_permutexvar_epi16(pairs, _mm512_cvtepu8_epi16(half));
     }
     const __m512 d = _mm512_mul_ps(load_fp16x16(g), _mm512_set1_ps(kHigh ? 1.0f : 1.0f / 16)),
                  dmin = load_fp16x16(g + 32);
 #pragma GCC unroll 16
     for (int t = 0; t < NT; ++t) {
-      __m512i ms = _mm512_setzero_si512();
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) ms = _mm512_dpwssd_epi32(ms, mm[j], bcast4(x.bsums(t) + 16 * b + 2 * j));
+      const int16_t* bs = x.bsums32(t) + 8 * b;
+      __m512i ms0 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mm[0], bcast4(bs));
+      __m512i ms1 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mm[1], bcast4(bs + 2));
+      ms0 = _mm512_dpwssd_epi32(ms0, mm[2], bcast4(bs + 4));
+      ms1 = _mm512_dpwssd_epi32(ms1, mm[3], bcast4(bs + 6));
+      const __m512i ms = _mm512_add_epi32(ms0, ms1);
       const __m512 v = _mm512_fmsub_ps(_mm512_cvtepi32_ps(_mm512_load_si512(tot[t])), d, _mm512_mul_ps(_mm512_cvtepi32_ps(ms), dmin));
       accumulate(y + t * ldy, first, _mm512_mul_ps(v, _mm512_set1_ps(x.d(t)[b])));
     }
