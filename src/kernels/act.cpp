@@ -41,7 +41,7 @@ size_t act_row_bytes(ActKind kind, int64_t cols) {
   size_t n = 0;
   switch (kind) {
     case ActKind::F32: return 0;
-    case ActKind::Q8_32: n = size_t(cols) + size_t(cols / 32) * 8; break;
+    case ActKind::Q8_32: n = size_t(cols) + size_t(cols / 32) * 12; break;
     case ActKind::Q8_256: n = size_t(cols) + size_t(cols / 256) * 4 + size_t(cols / 16) * 2 + size_t(cols / 32) * 2; break;
   }
   return (n + 63) / 64 * 64;
@@ -52,10 +52,12 @@ void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst) 
   float* d = reinterpret_cast<float*>(dst + cols);
   if (kind == ActKind::Q8_32) {
     float* s = d + cols / 32;
+    int32_t* c = reinterpret_cast<int32_t*>(s + cols / 32);
     for (int64_t b = 0; b < cols / 32; ++b) {
       int qsum;
       d[b] = quantize_block(x + 32 * b, 32, qs + 32 * b, &qsum);
       s[b] = d[b] * float(qsum);
+      c[b] = -128 * qsum;
     }
   } else if (kind == ActKind::Q8_256) {
     int16_t* bsums = reinterpret_cast<int16_t*>(d + cols / 256);

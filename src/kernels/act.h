@@ -10,7 +10,8 @@ namespace frugal::kernels {
 
 // A tile of activation rows. For ActKind::F32, row t is xf + t * ldx. For the int8 kinds,
 // row t starts at base + t * stride and holds: int8 qs[cols], float d[cols / B], then
-// Q8_32: float s[cols / 32] (= d * sum of the block's qs); Q8_256: int16 bsums[cols / 16]
+// Q8_32: float s[cols / 32] (= d * sum of the block's qs) and int32 c[cols / 32] (= -128 * sum
+// of the block's qs); Q8_256: int16 bsums[cols / 16]
 // (sums of 16 qs) and int16 bsums32[cols / 32] (sums of 32 qs).
 struct ActRows {
   const float* xf = nullptr;
@@ -29,6 +30,7 @@ struct ActRows {
   const int8_t* qs(int t) const { return reinterpret_cast<const int8_t*>(base + size_t(t) * stride); }
   const float* d(int t) const { return reinterpret_cast<const float*>(base + size_t(t) * stride + size_t(cols)); }
   const float* sum32(int t) const { return d(t) + cols / 32; }
+  const int32_t* neg128_sum32(int t) const { return reinterpret_cast<const int32_t*>(sum32(t) + cols / 32); }
   const int16_t* bsums(int t) const { return reinterpret_cast<const int16_t*>(d(t) + cols / 256); }
   const int16_t* bsums32(int t) const { return bsums(t) + cols / 16; }
 };

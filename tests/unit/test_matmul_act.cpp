@@ -49,6 +49,7 @@ TEST(ActQuant, PortableContract) {
       }
       if (kind == ActKind::Q8_32) {
         EXPECT_EQ(a.sum32(0)[b], d * float(total));
+        EXPECT_EQ(a.neg128_sum32(0)[b], -128 * total);
       }
       if (kind == ActKind::Q8_256)
         for (int j = 0; j < 16; ++j) {

@@ -55,6 +55,7 @@ void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* 
   int8_t* qs = reinterpret_cast<int8_t*>(dst);
   float* d = reinterpret_cast<float*>(dst + cols);
   float* s32 = d + cols / 32;
+  int32_t* c32 = reinterpret_cast<int32_t*>(s32 + cols / 32);
   int16_t* bsums = reinterpret_cast<int16_t*>(d + cols / 256);
   for (int64_t b = 0; b < cols / block; ++b) {
     const float* xb = x + b * block;
@@ -63,7 +64,7 @@ void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* 
     if (!bad && amax < 1e-30f) {  // zero (or negligible) block
       std::memset(qs + b * block, 0, size_t(block));
       d[b] = 0;
-      if (kind == ActKind::Q8_32) s32[b] = 0;
+      if (kind == ActKind::Q8_32) s32[b] = 0, c32[b] = 0;
       if (kind == ActKind::Q8_256) std::memset(bsums + 16 * b, 0, 32);
       continue;
     }
@@ -72,7 +73,7 @@ void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* 
       quantize_act_row(kind, xb, block, tmp.data());
       std::memcpy(qs + b * block, tmp.data(), size_t(block));
       std::memcpy(d + b, tmp.data() + block, 4);
-      if (kind == ActKind::Q8_32) std::memcpy(s32 + b, tmp.data() + block + 4, 4);
+      if (kind == ActKind::Q8_32) std::memcpy(s32 + b, tmp.data() + block + 4, 4), std::memcpy(c32 + b, tmp.data() + block + 8, 4);
       if (kind == ActKind::Q8_256) std::memcpy(bsums + 16 * b, tmp.data() + block + 4, 32);
       continue;
     }
@@ -81,7 +82,7 @@ void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* 
     int total = 0;
     for (int k = 0; k < block; k += 32)
       total += quantize32(xb + k, id, qs + b * block + k, kind == ActKind::Q8_256 ? bsums + 16 * b + k / 16 : nullptr);
-    if (kind == ActKind::Q8_32) s32[b] = d[b] * float(total);
+    if (kind == ActKind::Q8_32) s32[b] = d[b] * float(total), c32[b] = -128 * total;
   }
   if (kind == ActKind::Q8_256) fill_bsums32(bsums, cols);
 }

@@ -238,7 +238,7 @@ struct Q6KRows16G {
 };
 
 // Q8_0, G groups at once. Codes are stored as q + 128 (u8): sum (q + 128) x = sum q x +
-// 128 sum x, and the second term is removed with the activation block sums.
+// 128 sum x, so each integer sum starts at -128 sum x (from the activation row).
 template <int G, int NT>
 struct Q8_0Rows16G {
   static constexpr int kGroup = 16 * 34;
@@ -252,7 +252,7 @@ struct Q8_0Rows16G {
       __m512i s[G][NT];
       const int8_t* xq[NT];
 #pragma GCC unroll 16
-      for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_setzero_si512();
+      for (int t = 0; t < NT * G; ++t) s[t / NT][t % NT] = _mm512_set1_epi32(x.neg128_sum32(t % NT)[b]);
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQK * b;
 #pragma GCC unroll 8
@@ -269,12 +269,10 @@ struct Q8_0Rows16G {
       }
 #pragma GCC unroll 2
       for (int i = 0; i < G; ++i) {
-        const __m512 dw = load_fp16x16(g + i * gstride), corr = _mm512_mul_ps(dw, _mm512_set1_ps(-128.0f));
+        const __m512 dw = load_fp16x16(g + i * gstride);
 #pragma GCC unroll 16
-        for (int t = 0; t < NT; ++t) {
+        for (int t = 0; t < NT; ++t)
           acc[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[i][t]), _mm512_mul_ps(dw, _mm512_set1_ps(x.d(t)[b])), acc[i][t]);
-          acc[i][t] = _mm512_fmadd_ps(corr, _mm512_set1_ps(x.sum32(t)[b]), acc[i][t]);
-        }
       }
     }
 #pragma GCC unroll 16
