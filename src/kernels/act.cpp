@@ -42,7 +42,9 @@ size_t act_row_bytes(ActKind kind, int64_t cols) {
   switch (kind) {
     case ActKind::F32: return 0;
     case ActKind::Q8_32: n = size_t(cols) + size_t(cols / 32) * 12; break;
-    case ActKind::Q8_256: n = size_t(cols) + size_t(cols / 256) * 4 + size_t(cols / 16) * 2 + size_t(cols / 32) * 2; break;
+    case ActKind::Q8_256:
+      n = size_t(cols) + size_t(cols / 256) * 4 + size_t(cols / 16) * 2 + size_t(cols / 32) * 2 + size_t(cols / 16) * 4;
+      break;
   }
   return (n + 63) / 64 * 64;
 }
@@ -70,13 +72,15 @@ void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst) 
         bsums[16 * b + j] = int16_t(s);
       }
     }
-    fill_bsums32(bsums, cols);
+    fill_q8_256_sums(bsums, cols);
   }
 }
 
-void fill_bsums32(int16_t* bsums, int64_t cols) {
-  int16_t* out = bsums + cols / 16;  // |sum of 32 qs| <= 32 * 127: fits int16
-  for (int64_t j = 0; j < cols / 32; ++j) out[j] = int16_t(bsums[2 * j] + bsums[2 * j + 1]);
+void fill_q8_256_sums(int16_t* bsums, int64_t cols) {
+  int16_t* sums32 = bsums + cols / 16;  // |sum of 32 qs| <= 32 * 127: fits int16
+  for (int64_t j = 0; j < cols / 32; ++j) sums32[j] = int16_t(bsums[2 * j] + bsums[2 * j + 1]);
+  int32_t* c16 = reinterpret_cast<int32_t*>(sums32 + cols / 32);  // 4-byte aligned: cols % 256 == 0
+  for (int64_t j = 0; j < cols / 16; ++j) c16[j] = -32 * bsums[j];
 }
 
 }  // namespace frugal::kernels

@@ -11,8 +11,8 @@ namespace frugal::kernels {
 // A tile of activation rows. For ActKind::F32, row t is xf + t * ldx. For the int8 kinds,
 // row t starts at base + t * stride and holds: int8 qs[cols], float d[cols / B], then
 // Q8_32: float s[cols / 32] (= d * sum of the block's qs) and int32 c[cols / 32] (= -128 * sum
-// of the block's qs); Q8_256: int16 bsums[cols / 16]
-// (sums of 16 qs) and int16 bsums32[cols / 32] (sums of 32 qs).
+// of the block's qs); Q8_256: int16 bsums[cols / 16] (sums of 16 qs), int16 bsums32[cols / 32]
+// (sums of 32 qs) and int32 c16[cols / 16] (= -32 * bsums: Q6_K's code offset).
 struct ActRows {
   const float* xf = nullptr;
   int64_t ldx = 0;
@@ -33,6 +33,10 @@ struct ActRows {
   const int32_t* neg128_sum32(int t) const { return reinterpret_cast<const int32_t*>(sum32(t) + cols / 32); }
   const int16_t* bsums(int t) const { return reinterpret_cast<const int16_t*>(d(t) + cols / 256); }
   const int16_t* bsums32(int t) const { return bsums(t) + cols / 16; }
+  const int32_t* neg32_bsums(int t) const {
+    return reinterpret_cast<const int32_t*>(base + size_t(t) * stride + size_t(cols) + size_t(cols / 256) * 4 +
+                                            size_t(cols / 16) * 2 + size_t(cols / 32) * 2);
+  }
 };
 
 // Bytes of one quantized activation row (a multiple of 64); 0 for ActKind::F32.
@@ -43,7 +47,7 @@ size_t act_row_bytes(ActKind kind, int64_t cols);
 void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
 // The same, bit for bit, with AVX2 (call only when the CPU has AVX2).
 void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
-// Q8_256: bsums32 of a row from its bsums (the last step of both quantizers).
-void fill_bsums32(int16_t* bsums, int64_t cols);
+// Q8_256: bsums32 and c16 of a row from its bsums (the last step of both quantizers).
+void fill_q8_256_sums(int16_t* bsums, int64_t cols);
 
 }  // namespace frugal::kernels

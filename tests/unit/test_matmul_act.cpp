@@ -56,6 +56,7 @@ TEST(ActQuant, PortableContract) {
           int s = 0;
           for (int i = 0; i < 16; ++i) s += a.qs(0)[b * 256 + 16 * j + i];
           EXPECT_EQ(a.bsums(0)[b * 16 + j], s);
+          EXPECT_EQ(a.neg32_bsums(0)[b * 16 + j], -32 * s);
         }
       if (kind == ActKind::Q8_256)
         for (int j = 0; j < 8; ++j) {

@@ -84,7 +84,7 @@ void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* 
       total += quantize32(xb + k, id, qs + b * block + k, kind == ActKind::Q8_256 ? bsums + 16 * b + k / 16 : nullptr);
     if (kind == ActKind::Q8_32) s32[b] = d[b] * float(total), c32[b] = -128 * total;
   }
-  if (kind == ActKind::Q8_256) fill_bsums32(bsums, cols);
+  if (kind == ActKind::Q8_256) fill_q8_256_sums(bsums, cols);
 }
 
 }  // namespace frugal::kernels

@@ -155,22 +155,9 @@ struct Q6KRows16G {
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       if (NT <= 2) prefetch_ahead(g, kGroup);
-      // The -32 offset of the codes: tot = -32 * sum_j scale[r][j] * (sum of x's sub-block j).
       __m512i tot[G][NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT * G; ++t) tot[t / NT][t % NT] = _mm512_setzero_si512();
-#pragma GCC unroll 8
-      for (int p = 0; p < 8; ++p)
-#pragma GCC unroll 2
-        for (int i = 0; i < G; ++i) {
-          const __m512i scv = _mm512_cvtepi8_epi16(load256(g + i * gstride + 32 + 32 * p));
-#pragma GCC unroll 16
-          for (int t = 0; t < NT; ++t)
-            tot[i][t] = _mm512_dpwssd_epi32(tot[i][t], scv, bcast4(x.bsums(t) + 16 * b + 2 * p));
-        }
-#pragma GCC unroll 16
-      for (int t = 0; t < NT * G; ++t)
-        tot[t / NT][t % NT] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(tot[t / NT][t % NT], 5));
       const int8_t* xq[NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
@@ -179,9 +166,11 @@ struct Q6KRows16G {
       constexpr int kJ = G * NT <= 4 ? 2 : 1;
 #pragma GCC unroll 1
       for (int j0 = 0; j0 < 16; j0 += kJ) {
+        // Each sum starts at -32 * (sum of x over sub-block j): the codes' offset of 32.
         __m512i s[kJ][G][NT];
 #pragma GCC unroll 16
-        for (int t = 0; t < kJ * NT * G; ++t) s[t / (NT * G)][t / NT % G][t % NT] = _mm512_setzero_si512();
+        for (int t = 0; t < kJ * NT * G; ++t)
+          s[t / (NT * G)][t / NT % G][t % NT] = _mm512_set1_epi32(x.neg32_bsums(t % NT)[16 * b + j0 + t / (NT * G)]);
 #pragma GCC unroll 4
         for (int u = 0; u < 4; ++u)  // codes of columns 16 j + 4 u .. + 3
 #pragma GCC unroll 2
