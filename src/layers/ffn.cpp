@@ -26,7 +26,9 @@ void SwigluFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok
   const Linear* proj[] = {&gate_, &up_};
   float* outs[] = {g.get(), u.get()};
   forward_all(ctx, x, n_tok, proj, outs);
-  kernels::silu_mul(g.get(), u.get(), g.get(), n_tok * n_ff);
+  ctx.pool.parallel_for(n_tok * n_ff, 16384, [&](int64_t b, int64_t e, int) {
+    kernels::silu_mul(g.get() + b, u.get() + b, g.get() + b, e - b);
+  });
   down_.forward(ctx, g.get(), n_tok, out);
 }
 

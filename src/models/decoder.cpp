@@ -132,14 +132,22 @@ void DecoderModel::forward(const ForwardContext& ctx, const Batch& batch, KvCach
   auto y = alloc_floats(ctx, T * E);  // block output [T, E]
   for (int64_t t = 0; t < T; ++t) ctx.kernels.dequantize_row(tok_embd_, batch.tokens[size_t(t)], x.get() + t * E);
   const RopeTables rope(rope_, batch.pos);
+  // Row by row over the pool: x += y (when y is given), then h = rms_norm(x) * w (when w is).
+  const auto residual_norm = [&](const float* add, const std::vector<float>* w) {
+    ctx.pool.parallel_for(T, 8, [&](int64_t b, int64_t e, int) {
+      for (int64_t t = b; t < e; ++t) {
+        if (add) kernels::add_inplace(x.get() + t * E, add + t * E, E);
+        if (w) kernels::rms_norm(x.get() + t * E, w->data(), h.get() + t * E, E, eps_);
+      }
+    });
+  };
+  if (!layers_.empty()) residual_norm(nullptr, &layers_.front().attn_norm);
   for (size_t l = 0; l < layers_.size(); ++l) {
     const DecoderLayer& L = layers_[l];
-    for (int64_t t = 0; t < T; ++t) kernels::rms_norm(x.get() + t * E, L.attn_norm.data(), h.get() + t * E, E, eps_);
     L.attn->forward(ctx, AttentionInput{batch, rope, cache, int(l)}, h.get(), y.get());
-    kernels::add_inplace(x.get(), y.get(), T * E);
-    for (int64_t t = 0; t < T; ++t) kernels::rms_norm(x.get() + t * E, L.ffn_norm.data(), h.get() + t * E, E, eps_);
+    residual_norm(y.get(), &L.ffn_norm);
     L.ffn->forward(ctx, h.get(), T, y.get());
-    kernels::add_inplace(x.get(), y.get(), T * E);
+    residual_norm(y.get(), l + 1 < layers_.size() ? &layers_[l + 1].attn_norm : nullptr);
   }
   for (auto [seq, len] : seq_len) cache.set_length(seq, len);
   output_logits(ctx, batch, x.get(), logits);
