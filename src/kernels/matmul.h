@@ -31,7 +31,9 @@ Isa detect_best_isa();
 // Whether this CPU can run `isa` (Reference, Scalar and Auto: always).
 bool cpu_supports(Isa isa);
 
-// One product of a batch: y = W x with Kernels::matmul's arguments.
+// One product of a batch: y = W x with Kernels::matmul's arguments. With `rows`, activation
+// row t is x + rows[t] * ldx (a gather: MoE experts read their tokens' rows in place, and each
+// row of x is quantized once for every job that reads it); rows[t] >= 0.
 struct MatmulJob {
   WeightMatrix w;
   const float* x = nullptr;
@@ -39,6 +41,7 @@ struct MatmulJob {
   int64_t ldx = 0;
   float* y = nullptr;
   int64_t ldy = 0;
+  const int32_t* rows = nullptr;
 };
 
 class Kernels {
@@ -61,8 +64,9 @@ class Kernels {
   // Runs independent matmuls in one parallel region: the threads share the work items of all
   // jobs, so jobs of uneven size (the experts of a MoE layer with their token counts, an
   // expert's gate and up projections) keep every thread busy and wake them once, not once
-  // per job. Jobs with the same x, n_tok, ldx, cols and activation format quantize x once.
-  // Each y equals what matmul() writes for its job; no y may overlap another job's x or y.
+  // per job. Jobs with the same x, ldx, cols and activation format quantize each row of x
+  // once (gathering jobs copy their quantized rows). Each y equals what matmul() writes for its
+  // job (on the gathered rows); no y may overlap another job's x or y.
   void matmul_batch(ThreadPool& pool, std::span<const MatmulJob> jobs) const;
 
   // Dequantizes row `row` of w into out[0 .. w.cols) (embedding lookups). Any layout.
@@ -80,6 +84,8 @@ class Kernels {
 
  private:
   explicit Kernels(Isa isa) : isa_(isa) {}
+  // matmul_batch once every job reads floats directly or through the quantized kernels.
+  void run_batch(ThreadPool& pool, std::span<const MatmulJob> jobs) const;
   Isa isa_;
 };
 

@@ -74,5 +74,8 @@ MatmulTask make_task(Isa isa, const WeightMatrix& w, const ActRows& act, int64_t
 // Runs streaming tasks (decode) in one region: their units in order, split into one contiguous
 // run of equal bytes per thread (see ThreadPool::parallel_parts).
 void run_streaming(ThreadPool& pool, std::span<const MatmulTask> tasks);
+// Runs tasks in one region: run_streaming when all stream, else work items of every task,
+// biggest first so the last to finish are small.
+void run_tasks(ThreadPool& pool, std::span<const MatmulTask> tasks);
 
 }  // namespace frugal::kernels

@@ -144,10 +144,6 @@ void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, f
   const int64_t E = opt_.n_embd, F = opt_.n_ff_exp, S = opt_.n_ff_shared;
   const Plan p = route(ctx, x, n_tok);
   const int64_t rows = int64_t(p.tok.size());
-  auto xs = alloc_floats(ctx, rows * E);  // gathered inputs [rows, E]
-  ctx.pool.parallel_for(rows, 16, [&](int64_t b, int64_t e, int) {
-    for (int64_t j = b; j < e; ++j) std::copy_n(x + p.tok[size_t(j)] * E, E, xs.get() + j * E);
-  });
   auto g = alloc_floats(ctx, rows * F + n_tok * S);  // gate outputs, experts' rows then the shared expert's
   auto u = alloc_floats(ctx, rows * F + n_tok * S);
   float* gs = g.get() + rows * F;
@@ -157,8 +153,9 @@ void MoeFfn::forward(const ForwardContext& ctx, const float* x, int64_t n_tok, f
   auto y = alloc_floats(ctx, rows * E + (shared_ ? n_tok * E : 0));  // down outputs: experts' rows, shared
   for (size_t i = 0; i < p.experts.size(); ++i) {
     const int64_t e = p.experts[i], r0 = p.first[i], n = p.count[i];
-    jobs.push_back({gate_.expert(e), xs.get() + r0 * E, n, E, g.get() + r0 * F, F});
-    jobs.push_back({up_.expert(e), xs.get() + r0 * E, n, E, u.get() + r0 * F, F});
+    const int32_t* tok = p.tok.data() + r0;  // the expert's tokens: rows of x read in place
+    jobs.push_back({gate_.expert(e), x, n, E, g.get() + r0 * F, F, tok});
+    jobs.push_back({up_.expert(e), x, n, E, u.get() + r0 * F, F, tok});
   }
   if (shared_) {
     jobs.push_back(shared_->gate().job(x, n_tok, gs));

@@ -1,5 +1,5 @@
 // Kernels::matmul_batch equals Kernels::matmul job by job (every ISA, both layouts, shared
-// and distinct activations, uneven token counts, empty jobs).
+// and distinct activations, uneven token counts, empty jobs, gathered rows).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -73,6 +73,48 @@ TEST(MatmulBatch, EqualsOneByOne) {
   }
 }
 
+// Jobs that gather rows of x (MoE experts) equal matmul on the gathered rows, beside jobs that
+// read the same x densely (one quantization of x serves both).
+TEST(MatmulBatch, GatheredRowsEqualMatmulOnTheGatheredCopy) {
+  std::mt19937 rng(22);
+  const int64_t E = 512, n_src = 9;
+  std::vector<Weights> ws;
+  ws.push_back(make(GgmlType::Q4_K, 32, E, true, rng));
+  ws.push_back(make(GgmlType::Q6_K, 32, E, true, rng));
+  ws.push_back(make(GgmlType::Q8_0, 32, E, true, rng));
+  ws.push_back(make(GgmlType::F32, 8, E, false, rng));
+  ws.push_back(make(GgmlType::Q4_K, 16, E, false, rng));  // Plain
+  const auto x = random_acts(size_t(n_src * E), rng, Scales::Mixed);
+  const std::vector<std::vector<int32_t>> picks = {{8, 0, 3, 3, 5, 1, 7, 2}, {4}, {0, 8}, {6, 2, 2}, {1, 5, 8}};
+  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    if (!cpu_supports(isa)) continue;
+    for (int threads : {1, 2}) {
+      ThreadPool pool(threads);
+      const Kernels k = Kernels::select(isa);
+      std::vector<MatmulJob> jobs;
+      std::vector<std::vector<float>> ys, expect;
+      for (size_t i = 0; i < ws.size(); ++i) {
+        const auto& rows = picks[i];
+        const int64_t n = int64_t(rows.size()), ldy = ws[i].w.rows;
+        std::vector<float> dense(size_t(n * E));
+        for (int64_t t = 0; t < n; ++t) std::copy_n(x.data() + rows[size_t(t)] * E, E, dense.data() + t * E);
+        expect.emplace_back(size_t(n * ldy));
+        k.matmul(pool, ws[i].w, dense.data(), n, E, expect.back().data(), ldy);
+        ys.emplace_back(size_t(n * ldy), -5.0f);
+        jobs.push_back({ws[i].w, x.data(), n, E, nullptr, ldy, rows.data()});
+        // The same weights over all of x, densely.
+        expect.emplace_back(size_t(n_src * ldy));
+        k.matmul(pool, ws[i].w, x.data(), n_src, E, expect.back().data(), ldy);
+        ys.emplace_back(size_t(n_src * ldy), -5.0f);
+        jobs.push_back({ws[i].w, x.data(), n_src, E, nullptr, ldy});
+      }
+      for (size_t i = 0; i < jobs.size(); ++i) jobs[i].y = ys[i].data();
+      k.matmul_batch(pool, jobs);
+      for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(ys[i], expect[i]) << "job " << i << " " << isa_name(isa);
+    }
+  }
+}
+
 TEST(MatmulBatch, EmptyAndInvalid) {
   ThreadPool pool(2);
   const Kernels k = Kernels::select(Isa::Auto);
@@ -81,6 +123,11 @@ TEST(MatmulBatch, EmptyAndInvalid) {
   std::vector<float> x(256), y(2);
   const MatmulJob bad{{GgmlType::Q4_K, 2, 200, raw.data(), 144}, x.data(), 1, 256, y.data(), 2};
   EXPECT_THROW(k.matmul_batch(pool, {&bad, 1}), Error);
+  std::vector<uint8_t> q(2 * 144);
+  std::vector<float> y2(4);
+  const int32_t rows[] = {0, -1};
+  const MatmulJob negative{{GgmlType::Q4_K, 2, 256, q.data(), 144}, x.data(), 2, 256, y2.data(), 2, rows};
+  EXPECT_THROW(k.matmul_batch(pool, {&negative, 1}), Error);
 }
 
 }  // namespace
