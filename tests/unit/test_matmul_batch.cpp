@@ -37,6 +37,36 @@ Weights make(GgmlType t, int64_t rows, int64_t cols, bool repack, std::mt19937& 
   return out;
 }
 
+// Jobs of a batch and what matmul() writes for each, one at a time.
+struct Expected {
+  std::vector<MatmulJob> jobs;
+  std::vector<std::vector<float>> ys, expect;
+  // Job j and, as its expected output, matmul() over `dense` (j.n_tok rows, stride j.ldx).
+  void add(const Kernels& k, ThreadPool& pool, const MatmulJob& j, const float* dense) {
+    ys.emplace_back(size_t(std::max<int64_t>(j.n_tok, 1) * j.ldy), -5.0f);
+    expect.push_back(ys.back());
+    k.matmul(pool, j.w, dense, j.n_tok, j.ldx, expect.back().data(), j.ldy);
+    jobs.push_back(j);
+  }
+  void check(const Kernels& k, ThreadPool& pool) {
+    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].y = ys[i].data();
+    k.matmul_batch(pool, jobs);
+    for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(ys[i], expect[i]) << "job " << i << " " << isa_name(k.isa());
+  }
+};
+
+// body(kernels, pool) for every ISA this CPU runs, with 1 and 2 threads.
+template <class F>
+void for_each_setup(F&& body) {
+  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    if (!cpu_supports(isa)) continue;
+    for (int threads : {1, 2}) {
+      ThreadPool pool(threads);
+      body(Kernels::select(isa), pool);
+    }
+  }
+}
+
 TEST(MatmulBatch, EqualsOneByOne) {
   std::mt19937 rng(21);
   const int64_t E = 512;
@@ -50,27 +80,15 @@ TEST(MatmulBatch, EqualsOneByOne) {
   ws.push_back(make(GgmlType::Q4_0, 16, E, false, rng));
   const auto xa = random_acts(size_t(20 * E), rng, Scales::Mixed);
   const auto xb = random_acts(size_t(3 * E), rng, Scales::Normal);
-  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
-    if (!cpu_supports(isa)) continue;
-    for (int threads : {1, 2}) {
-      ThreadPool pool(threads);
-      const Kernels k = Kernels::select(isa);
-      std::vector<MatmulJob> jobs;
-      std::vector<std::vector<float>> ys, expect;
-      const int64_t toks[] = {20, 20, 3, 1, 0, 20, 7};
-      for (size_t i = 0; i < ws.size(); ++i) {
-        const bool a = i != 2;  // all but one job share xa
-        const int64_t n = toks[i], ldy = ws[i].w.rows + 3;
-        ys.emplace_back(size_t(std::max<int64_t>(n, 1) * ldy), -5.0f);
-        expect.push_back(ys.back());
-        jobs.push_back({ws[i].w, a ? xa.data() : xb.data(), n, E, ys.back().data(), ldy});
-        k.matmul(pool, ws[i].w, jobs.back().x, n, E, expect.back().data(), ldy);
-      }
-      for (size_t i = 0; i < jobs.size(); ++i) jobs[i].y = ys[i].data();  // ys may have moved
-      k.matmul_batch(pool, jobs);
-      for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(ys[i], expect[i]) << "job " << i << " " << isa_name(isa);
+  for_each_setup([&](const Kernels& k, ThreadPool& pool) {
+    Expected batch;
+    const int64_t toks[] = {20, 20, 3, 1, 0, 20, 7};
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const float* x = i != 2 ? xa.data() : xb.data();  // all but one job share xa
+      batch.add(k, pool, {ws[i].w, x, toks[i], E, nullptr, ws[i].w.rows + 3}, x);
     }
-  }
+    batch.check(k, pool);
+  });
 }
 
 // Jobs that gather rows of x (MoE experts) equal matmul on the gathered rows, beside jobs that
@@ -86,33 +104,18 @@ TEST(MatmulBatch, GatheredRowsEqualMatmulOnTheGatheredCopy) {
   ws.push_back(make(GgmlType::Q4_K, 16, E, false, rng));  // Plain
   const auto x = random_acts(size_t(n_src * E), rng, Scales::Mixed);
   const std::vector<std::vector<int32_t>> picks = {{8, 0, 3, 3, 5, 1, 7, 2}, {4}, {0, 8}, {6, 2, 2}, {1, 5, 8}};
-  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
-    if (!cpu_supports(isa)) continue;
-    for (int threads : {1, 2}) {
-      ThreadPool pool(threads);
-      const Kernels k = Kernels::select(isa);
-      std::vector<MatmulJob> jobs;
-      std::vector<std::vector<float>> ys, expect;
-      for (size_t i = 0; i < ws.size(); ++i) {
-        const auto& rows = picks[i];
-        const int64_t n = int64_t(rows.size()), ldy = ws[i].w.rows;
-        std::vector<float> dense(size_t(n * E));
-        for (int64_t t = 0; t < n; ++t) std::copy_n(x.data() + rows[size_t(t)] * E, E, dense.data() + t * E);
-        expect.emplace_back(size_t(n * ldy));
-        k.matmul(pool, ws[i].w, dense.data(), n, E, expect.back().data(), ldy);
-        ys.emplace_back(size_t(n * ldy), -5.0f);
-        jobs.push_back({ws[i].w, x.data(), n, E, nullptr, ldy, rows.data()});
-        // The same weights over all of x, densely.
-        expect.emplace_back(size_t(n_src * ldy));
-        k.matmul(pool, ws[i].w, x.data(), n_src, E, expect.back().data(), ldy);
-        ys.emplace_back(size_t(n_src * ldy), -5.0f);
-        jobs.push_back({ws[i].w, x.data(), n_src, E, nullptr, ldy});
-      }
-      for (size_t i = 0; i < jobs.size(); ++i) jobs[i].y = ys[i].data();
-      k.matmul_batch(pool, jobs);
-      for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(ys[i], expect[i]) << "job " << i << " " << isa_name(isa);
+  for_each_setup([&](const Kernels& k, ThreadPool& pool) {
+    Expected batch;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const auto& rows = picks[i];
+      const int64_t n = int64_t(rows.size()), ldy = ws[i].w.rows;
+      std::vector<float> dense(size_t(n * E));
+      for (int64_t t = 0; t < n; ++t) std::copy_n(x.data() + rows[size_t(t)] * E, E, dense.data() + t * E);
+      batch.add(k, pool, {ws[i].w, x.data(), n, E, nullptr, ldy, rows.data()}, dense.data());
+      batch.add(k, pool, {ws[i].w, x.data(), n_src, E, nullptr, ldy}, x.data());  // all of x, densely
     }
-  }
+    batch.check(k, pool);
+  });
 }
 
 TEST(MatmulBatch, EmptyAndInvalid) {
