@@ -41,6 +41,11 @@ void attend_group_reference(const HeadGroup& g, float* scratch);
 // one block of scores per head and each key/value row is read from memory once while the
 // block (64 rows of up to a few KiB) stays in L2.
 inline constexpr int64_t kAttendBlock = 64;
+// Score row stride of the SIMD paths: a block of positions (at most n) rounded up to 16.
+inline constexpr int64_t attend_score_stride(int64_t n) { return ((n < kAttendBlock ? n : kAttendBlock) + 15) / 16 * 16; }
+// Queries per group from which the SIMD paths transpose each block of keys (dims-major, so the
+// scores of 16 (AVX2: 8) positions accumulate in one vector): prompt tiles, absorbed MLA.
+inline constexpr int64_t kTransposeQueries = 8;
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
 // check, with dk and dv multiples of 16 (AVX-512) or 8 (AVX2). Used by attend_group.

@@ -72,7 +72,7 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 // reads. With a single token per tile (decode) and fewer than two groups per thread, a group's
 // heads are cut into runs instead.
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
-  constexpr int64_t kTokenTile = 4;
+  constexpr int64_t kTokenTile = 16;
   const int64_t hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
   const int64_t group = H / KV, dkv = KV * hd;
   const float scale = 1.0f / std::sqrt(float(hd));

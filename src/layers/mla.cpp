@@ -164,7 +164,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   }
   // A task: one head for a tile of up to kTokenTile consecutive tokens of one sequence, each
   // query with its causal length; the tile shares every key/value row it reads.
-  constexpr int64_t kTokenTile = 8;
+  constexpr int64_t kTokenTile = 16;
   const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
   const int64_t n_tiles = int64_t(tiles.size()) - 1;
   kernels::HeadGroup shape{};

@@ -59,6 +59,24 @@ struct Vec256 {
   static float hsum(V x) { return hsum_ps(x); }
   static float hmax(V x) { return hmax_ps(x); }
   static __m128 hsum4(V a, V b, V c, V d) { return hsum4_256(a, b, c, d); }
+  // r[i] <- column i of the 8 x 8 matrix whose rows are r.
+  static void transpose(V (&r)[kWidth]) {
+    V t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int g = 0; g < 2; ++g) {  // u[4g + k], 128-bit half h: column 4h + k of rows 4g .. 4g + 3
+      u[4 * g] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int k = 0; k < 4; ++k) {
+      r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+      r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+    }
+  }
 };
 
 #ifdef __AVX512F__
@@ -83,6 +101,32 @@ struct Vec512 {
   static float hmax(V x) { return _mm512_reduce_max_ps(x); }
   static __m256 fold(V x) { return _mm256_add_ps(_mm512_castps512_ps256(x), _mm512_extractf32x8_ps(x, 1)); }
   static __m128 hsum4(V a, V b, V c, V d) { return hsum4_256(fold(a), fold(b), fold(c), fold(d)); }
+  // r[i] <- column i of the 16 x 16 matrix whose rows are r.
+  static void transpose(V (&r)[kWidth]) {
+    V t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    const auto lo = [](V a, V b) { return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); };
+    const auto hi = [](V a, V b) { return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); };
+    for (int g = 0; g < 4; ++g) {  // u[4g + k], 128-bit lane l: column 4l + k of rows 4g .. 4g + 3
+      u[4 * g] = lo(t[4 * g], t[4 * g + 2]);
+      u[4 * g + 1] = hi(t[4 * g], t[4 * g + 2]);
+      u[4 * g + 2] = lo(t[4 * g + 1], t[4 * g + 3]);
+      u[4 * g + 3] = hi(t[4 * g + 1], t[4 * g + 3]);
+    }
+    for (int k = 0; k < 4; ++k) {
+      const V a = _mm512_shuffle_f32x4(u[k], u[4 + k], _MM_SHUFFLE(1, 0, 1, 0));
+      const V b = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], _MM_SHUFFLE(1, 0, 1, 0));
+      const V c = _mm512_shuffle_f32x4(u[k], u[4 + k], _MM_SHUFFLE(3, 2, 3, 2));
+      const V d = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], _MM_SHUFFLE(3, 2, 3, 2));
+      r[k] = _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+      r[4 + k] = _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+      r[8 + k] = _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(2, 0, 2, 0));
+      r[12 + k] = _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 1, 3, 1));
+    }
+  }
 };
 #endif
 
@@ -106,12 +150,13 @@ class GroupAttention {
   // scratch: attend_scratch_floats(a) floats; a.dk and a.dv multiples of T::kWidth.
   static void run(const HeadGroup& a, float* scratch) {
     Block b;
-    b.ld = std::min(a.n, kAttendBlock);
+    b.ld = attend_score_stride(a.n);
     b.p = scratch;
     b.m = b.p + a.n_q * b.ld;
     b.l = b.m + a.n_q;
     b.corr = b.l + a.n_q;
     b.inv = b.corr + a.n_q;
+    b.kt = a.n_q >= kTransposeQueries ? b.inv + a.n_q : nullptr;
     for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
       b.j0 = j0;
       b.nb = std::min(kAttendBlock, a.n - j0);
@@ -136,6 +181,7 @@ class GroupAttention {
     float* l = nullptr;      // [n_q] running sum of e^(score - m)
     float* corr = nullptr;   // [n_q] e^(previous m - m): rescales the outputs so far
     float* inv = nullptr;    // [n_q] 1 / l, on the last block
+    float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (kTransposeQueries+)
     bool first = false, last = false;
   };
 
@@ -190,26 +236,66 @@ class GroupAttention {
     }
   }
 
-  // Tables of the instances by sub-group size (and value tile width), chosen at run time.
+  // s[g * ld + jc + j] = scale * q_{i0 + g} . k_{j0 + jc + j} for j < U * W, from the transposed
+  // keys: one broadcast query element times U vectors of 16 (8) positions per step, no sums
+  // across lanes.
+  template <int G, int U>
+  static void score_tile_t(const HeadGroup& a, const Block& b, int64_t i0, int64_t jc) {
+    V acc[G][U];
+    for (int g = 0; g < G; ++g)
+      for (int u = 0; u < U; ++u) acc[g][u] = T::zero();
+    const float* q = a.q + i0 * a.q_stride;
+    const float* kt = b.kt + jc;
+    for (int64_t d = 0; d < a.dk; ++d, kt += kAttendBlock) {
+      V kv[U];
+      for (int u = 0; u < U; ++u) kv[u] = T::load(kt + u * W);
+      for (int g = 0; g < G; ++g) {
+        const V qg = T::set1(q[g * a.q_stride + d]);
+        for (int u = 0; u < U; ++u) acc[g][u] = T::fmadd(qg, kv[u], acc[g][u]);
+      }
+    }
+    const V scale = T::set1(a.scale);
+    for (int g = 0; g < G; ++g)
+      for (int u = 0; u < U; ++u) T::store(b.p + (i0 + g) * b.ld + jc + u * W, T::mul(acc[g][u], scale));
+  }
+
+  // Tables of the instances by sub-group size (and tile width), chosen at run time.
   using ScoreFn = void (*)(const HeadGroup&, const float*, const float*, float*, int64_t);
-  using ValueFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
+  using TileFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
   template <int J, int... G>
   static constexpr std::array<ScoreFn, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
     return {&score_tile<G + 1, J>...};
   }
-  template <int G, int... U>
-  static constexpr std::array<ValueFn, sizeof...(U)> value_row(std::integer_sequence<int, U...>) {
-    return {&value_tile<G, U + 1>...};
+  template <bool kScores, int G, int U>
+  static void tile(const HeadGroup& a, const Block& b, int64_t i0, int64_t c0) {
+    if constexpr (kScores) score_tile_t<G, U>(a, b, i0, c0);
+    else value_tile<G, U>(a, b, i0, c0);
   }
-  template <int... G>
-  static constexpr auto value_table(std::integer_sequence<int, G...>) {
-    return std::array<std::array<ValueFn, T::kValueVecs>, sizeof...(G)>{
-        value_row<G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
+  template <bool kScores, int G, int... U>
+  static constexpr std::array<TileFn, sizeof...(U)> tile_row(std::integer_sequence<int, U...>) {
+    return {&tile<kScores, G, U + 1>...};
+  }
+  // [heads - 1][vectors - 1] for up to kValueHeads heads and kValueVecs vectors.
+  template <bool kScores, int... G>
+  static constexpr auto tile_table(std::integer_sequence<int, G...>) {
+    return std::array<std::array<TileFn, T::kValueVecs>, sizeof...(G)>{
+        tile_row<kScores, G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
+  }
+  // fn(g, u, i0, c0) over head sub-groups (inner) and tiles of kValueVecs vectors of [0, n).
+  template <class F>
+  static void tiles(const HeadGroup& a, int64_t n, F&& fn) {
+    constexpr int64_t kTile = int64_t(T::kValueVecs) * W;
+    for (int64_t c0 = 0; c0 < n; c0 += kTile) {
+      const int64_t u = (std::min(kTile, n - c0) + W - 1) / W;
+      for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kValueHeads)
+        fn(std::min<int64_t>(T::kValueHeads, a.n_q - i0), u, i0, c0);
+    }
   }
 
   // Scores of the block for every head. Positions outer, head sub-groups inner: the 4 key rows
   // of a step stay in L1 while every sub-group reads them.
   static void block_scores(const HeadGroup& a, const Block& b) {
+    if (b.kt) return block_scores_transposed(a, b);
     static constexpr auto kScore4 = score_table<4>(std::make_integer_sequence<int, T::kScoreHeads>{});
     static constexpr auto kScore1 = score_table<1>(std::make_integer_sequence<int, T::kScoreHeads>{});
     for (int64_t jj = 0; jj < b.nb;) {
@@ -222,6 +308,22 @@ class GroupAttention {
       }
       jj += quad ? 4 : 1;
     }
+  }
+
+  // Many queries per key (prompt tiles, absorbed MLA): the block's keys transposed once, then
+  // scores of W positions per vector. Positions past nb get zero keys (scores never read).
+  static void block_scores_transposed(const HeadGroup& a, const Block& b) {
+    for (int64_t jc = 0; jc < b.nb; jc += W) {
+      const int64_t rows = std::min<int64_t>(W, b.nb - jc);
+      for (int64_t dc = 0; dc < a.dk; dc += W) {
+        V r[W];
+        for (int i = 0; i < W; ++i) r[i] = i < rows ? T::load(a.k + (b.j0 + jc + i) * a.k_stride + dc) : T::zero();
+        T::transpose(r);
+        for (int i = 0; i < W; ++i) T::store(b.kt + (dc + i) * kAttendBlock + jc, r[i]);
+      }
+    }
+    static constexpr auto kScore = tile_table<true>(std::make_integer_sequence<int, T::kValueHeads>{});
+    tiles(a, b.nb, [&](int64_t g, int64_t u, int64_t i0, int64_t jc) { kScore[size_t(g - 1)][size_t(u - 1)](a, b, i0, jc); });
   }
 
   // Head i's scores -> e^(s - m) with m the running max; updates l and the rescale factor.
@@ -255,15 +357,8 @@ class GroupAttention {
   // Weighted values of the block. Tiles of dims outer, head sub-groups inner: the block's
   // stripe of value rows for one tile stays in L1 while every sub-group reads it.
   static void block_values(const HeadGroup& a, const Block& b) {
-    static constexpr auto kValue = value_table(std::make_integer_sequence<int, T::kValueHeads>{});
-    constexpr int64_t kTile = int64_t(T::kValueVecs) * W;
-    for (int64_t c0 = 0; c0 < a.dv; c0 += kTile) {
-      const int64_t u = std::min(kTile, a.dv - c0) / W;
-      for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kValueHeads) {
-        const int64_t g = std::min<int64_t>(T::kValueHeads, a.n_q - i0);
-        kValue[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0);
-      }
-    }
+    static constexpr auto kValue = tile_table<false>(std::make_integer_sequence<int, T::kValueHeads>{});
+    tiles(a, a.dv, [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { kValue[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
   }
 };
 
