@@ -43,9 +43,11 @@ void attend_group_reference(const HeadGroup& g, float* scratch);
 inline constexpr int64_t kAttendBlock = 64;
 // Score row stride of the SIMD paths: a block of positions (at most n) rounded up to 16.
 inline constexpr int64_t attend_score_stride(int64_t n) { return ((n < kAttendBlock ? n : kAttendBlock) + 15) / 16 * 16; }
-// Queries per group from which the SIMD paths transpose each block of keys (dims-major, so the
-// scores of 16 (AVX2: 8) positions accumulate in one vector): prompt tiles, absorbed MLA.
-inline constexpr int64_t kTransposeQueries = 8;
+// Whether the SIMD paths transpose each block of keys (dims-major, so the scores of 16 (AVX2: 8)
+// positions accumulate in one vector). The transpose costs about dk / 4 shuffles per key and
+// saves about 3 per query and key (the cross-lane sums): worth it from ~dk / 12 queries, so in
+// prompt tiles, not for absorbed MLA's 16 heads over 576-wide latent keys.
+inline constexpr bool attend_transposes(int64_t n_q, int64_t dk) { return n_q >= 8 && n_q * 12 >= dk; }
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
 // check, with dk and dv multiples of 16 (AVX-512) or 8 (AVX2). Used by attend_group.

@@ -90,13 +90,13 @@ std::string name(Isa isa, const Shape& s, bool alias) {
 }
 
 // The GQA and MLA decode shapes, sub-group and tile remainders, several blocks of positions,
-// and head sizes no vector width divides (the dispatcher's reference fallback). From 8 heads
-// the SIMD paths transpose the keys: there too fewer positions than a vector, partial blocks
-// and head counts no sub-group divides.
+// and head sizes no vector width divides (the dispatcher's reference fallback). Where the SIMD
+// paths transpose the keys (attend_transposes: the last four): there too fewer positions than
+// a vector, partial blocks and head counts no sub-group divides.
 const Shape kShapes[] = {{1, 64, 64, 1},   {4, 64, 64, 37},   {8, 128, 128, 300}, {16, 576, 512, 65},
                          {5, 64, 64, 17},  {3, 48, 48, 9},    {7, 128, 64, 130},  {2, 40, 24, 70},
                          {3, 20, 12, 5},   {6, 16, 16, 129},  {12, 64, 64, 5},    {9, 32, 48, 47},
-                         {10, 192, 128, 100}};
+                         {16, 192, 128, 100}, {8, 64, 64, 300}};
 
 TEST(AttentionKernel, EveryIsaMatchesReference) {
   for (const Shape& s : kShapes)

@@ -156,7 +156,7 @@ class GroupAttention {
     b.l = b.m + a.n_q;
     b.corr = b.l + a.n_q;
     b.inv = b.corr + a.n_q;
-    b.kt = a.n_q >= kTransposeQueries ? b.inv + a.n_q : nullptr;
+    b.kt = attend_transposes(a.n_q, a.dk) ? b.inv + a.n_q : nullptr;
     for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
       b.j0 = j0;
       b.nb = std::min(kAttendBlock, a.n - j0);
@@ -181,7 +181,7 @@ class GroupAttention {
     float* l = nullptr;      // [n_q] running sum of e^(score - m)
     float* corr = nullptr;   // [n_q] e^(previous m - m): rescales the outputs so far
     float* inv = nullptr;    // [n_q] 1 / l, on the last block
-    float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (kTransposeQueries+)
+    float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (attend_transposes)
     bool first = false, last = false;
   };
 
@@ -310,7 +310,7 @@ class GroupAttention {
     }
   }
 
-  // Many queries per key (prompt tiles, absorbed MLA): the block's keys transposed once, then
+  // Many queries per key (prompt tiles): the block's keys transposed once, then
   // scores of W positions per vector. Positions past nb get zero keys (scores never read).
   static void block_scores_transposed(const HeadGroup& a, const Block& b) {
     for (int64_t jc = 0; jc < b.nb; jc += W) {
