@@ -78,8 +78,11 @@ int register_all() {
     int64_t n_q, dk, dv, n;
     bool latent;
   };
+  // Decode (one GQA group, absorbed MLA) and prompt tiles (16 tokens x 4 GQA heads, 16 tokens
+  // of one naive MLA head).
   const Case cases[] = {{4, 64, 64, 64, false},    {4, 64, 64, 512, false},  {4, 64, 64, 4096, false},
-                        {16, 576, 512, 64, true}, {16, 576, 512, 512, true}};
+                        {16, 576, 512, 64, true}, {16, 576, 512, 512, true}, {64, 64, 64, 512, false},
+                        {16, 192, 128, 512, false}};
   for (const Case& c : cases) {
     const std::string shape = std::string(c.latent ? "mla" : "gqa") + "/h" + std::to_string(c.n_q) + "_d" +
                               std::to_string(c.dk) + "x" + std::to_string(c.dv) + "/n" + std::to_string(c.n);
