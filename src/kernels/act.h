@@ -33,10 +33,7 @@ struct ActRows {
   const int32_t* neg128_sum32(int t) const { return reinterpret_cast<const int32_t*>(sum32(t) + cols / 32); }
   const int16_t* bsums(int t) const { return reinterpret_cast<const int16_t*>(d(t) + cols / 256); }
   const int16_t* bsums32(int t) const { return bsums(t) + cols / 16; }
-  const int32_t* neg32_bsums(int t) const {
-    return reinterpret_cast<const int32_t*>(base + size_t(t) * stride + size_t(cols) + size_t(cols / 256) * 4 +
-                                            size_t(cols / 16) * 2 + size_t(cols / 32) * 2);
-  }
+  const int32_t* neg32_bsums(int t) const { return reinterpret_cast<const int32_t*>(bsums32(t) + cols / 32); }
 };
 
 // Bytes of one quantized activation row (a multiple of 64); 0 for ActKind::F32.
