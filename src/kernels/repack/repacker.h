@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "tensor/weight_preparer.h"
 
@@ -19,7 +20,7 @@ class WeightRepacker final : public WeightPreparer {
   // lie in a read-only file mapping (as a GgufFile's tensors do) so they can be re-read.
   explicit WeightRepacker(ThreadPool& pool, bool release_sources = false)
       : pool_(pool), release_sources_(release_sources) {}
-  ~WeightRepacker() override;
+  ~WeightRepacker() override = default;
   WeightRepacker(const WeightRepacker&) = delete;
   WeightRepacker& operator=(const WeightRepacker&) = delete;
 
@@ -29,13 +30,10 @@ class WeightRepacker final : public WeightPreparer {
   int64_t repacked_matrices() const { return matrices_; }
 
  private:
-  struct Region {
-    uint8_t* data;
-    uint64_t bytes;
-  };
   ThreadPool& pool_;
   bool release_sources_;
-  std::map<const uint8_t*, Region> done_;  // source data -> its repacked copy
+  HugePageArena arena_;                       // every repacked copy, packed onto huge pages
+  std::map<const uint8_t*, uint8_t*> done_;  // source data -> its repacked copy
   uint64_t total_ = 0;
   int64_t matrices_ = 0;
 };
