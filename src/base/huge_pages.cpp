@@ -1,5 +1,4 @@
-// Huge-page anonymous memory (aligned mmap + MADV_HUGEPAGE) and an arena over
-// it.
+// Huge-page anonymous memory (aligned mmap + MADV_HUGEPAGE) and an arena over it.
 #include "base/huge_pages.h"
 
 #include <sys/mman.h>
@@ -13,81 +12,61 @@ namespace frugal {
 
 namespace {
 
-uint64_t round_up(uint64_t x, uint64_t unit) {
-  return (x + unit - 1) / unit * unit;
-}
+constexpr uint64_t kMaxBytes = uint64_t(1) << 56;  // beyond any address space: refused
 
-} // namespace
+uint64_t round_up(uint64_t x, uint64_t unit) { return (x + unit - 1) / unit * unit; }
 
-uint8_t *map_huge_pages(uint64_t bytes) {
-  const uint64_t page = uint64_t(::sysconf(_SC_PAGESIZE));
-  if (bytes == 0 || bytes > (uint64_t(1) << 56))
-    return nullptr;
-  bytes = round_up(bytes, page);
-  // Map a huge page more than asked and trim both ends, so the start is
-  // aligned.
+}  // namespace
+
+uint8_t* map_huge_pages(uint64_t bytes) {
+  if (bytes == 0 || bytes > kMaxBytes) return nullptr;
+  bytes = round_up(bytes, uint64_t(::sysconf(_SC_PAGESIZE)));
+  // Map a huge page more than asked and trim both ends, so the start is aligned.
   const uint64_t span = bytes + kHugePageBytes;
-  void *p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED)
-    return nullptr;
+  void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
   const auto raw = reinterpret_cast<uint64_t>(p);
-  const uint64_t start = round_up(raw, kHugePageBytes);
-  if (start > raw)
-    ::munmap(p, start - raw);
-  if (raw + span > start + bytes)
-    ::munmap(reinterpret_cast<void *>(start + bytes),
-             raw + span - (start + bytes));
-  ::madvise(reinterpret_cast<void *>(start), bytes, MADV_HUGEPAGE);
-  return reinterpret_cast<uint8_t *>(start);
+  const uint64_t start = round_up(raw, kHugePageBytes), end = start + bytes;
+  if (start > raw) ::munmap(p, start - raw);
+  if (raw + span > end) ::munmap(reinterpret_cast<void*>(end), raw + span - end);
+  ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<uint8_t*>(start);
 }
 
-void unmap_pages(uint8_t *p, uint64_t bytes) {
-  if (!p || bytes == 0)
-    return;
-  const uint64_t page = uint64_t(::sysconf(_SC_PAGESIZE));
-  ::munmap(p, round_up(bytes, page));
+void unmap_pages(uint8_t* p, uint64_t bytes) {
+  if (p && bytes) ::munmap(p, round_up(bytes, uint64_t(::sysconf(_SC_PAGESIZE))));
 }
 
-HugePageBuffer::HugePageBuffer(uint64_t bytes)
-    : data_(map_huge_pages(bytes)), size_(bytes) {
-  FRUGAL_CHECK(data_ != nullptr, "cannot allocate {} bytes of anonymous memory",
-               bytes);
+HugePageBuffer::HugePageBuffer(uint64_t bytes) : data_(map_huge_pages(bytes)), size_(bytes) {
+  FRUGAL_CHECK(data_ != nullptr, "cannot allocate {} bytes of anonymous memory", bytes);
 }
 
 HugePageArena::~HugePageArena() {
-  for (const Chunk &c : chunks_)
-    unmap_pages(c.data, c.bytes);
+  for (const Chunk& c : chunks_) unmap_pages(c.data, c.bytes);
 }
 
-uint8_t *HugePageArena::allocate(uint64_t bytes) {
-  if (bytes == 0 || bytes > (uint64_t(1) << 56))
-    return nullptr;
+uint8_t* HugePageArena::allocate(uint64_t bytes) {
+  if (bytes == 0 || bytes > kMaxBytes) return nullptr;
   const uint64_t need = round_up(bytes, kAlign);
-  if (need >
-      chunk_bytes_ /
-          4) { // large: a mapping of its own, the current chunk stays open
-    uint8_t *p = map_huge_pages(need);
-    if (!p)
-      return nullptr;
+  if (need > chunk_bytes_ / 4) {  // large: a mapping of its own, the open chunk stays open
+    uint8_t* p = map_huge_pages(need);
+    if (!p) return nullptr;
     chunks_.push_back({p, need});
     used_total_ += need;
     return p;
   }
   if (!current_.data || current_.bytes - used_ < need) {
-    // A new chunk; the rest of the old one stays untouched (address space
-    // only).
-    uint8_t *p = map_huge_pages(chunk_bytes_);
-    if (!p)
-      return nullptr;
+    // A new chunk; the rest of the old one stays untouched (address space only).
+    uint8_t* p = map_huge_pages(chunk_bytes_);
+    if (!p) return nullptr;
     chunks_.push_back({p, chunk_bytes_});
     current_ = chunks_.back();
     used_ = 0;
   }
-  uint8_t *out = current_.data + used_;
+  uint8_t* out = current_.data + used_;
   used_ += need;
   used_total_ += need;
   return out;
 }
 
-} // namespace frugal
+}  // namespace frugal

@@ -32,7 +32,7 @@ class WeightRepacker final : public WeightPreparer {
  private:
   ThreadPool& pool_;
   bool release_sources_;
-  HugePageArena arena_;                       // every repacked copy, packed onto huge pages
+  HugePageArena arena_;                      // every repacked copy, packed onto huge pages
   std::map<const uint8_t*, uint8_t*> done_;  // source data -> its repacked copy
   uint64_t total_ = 0;
   int64_t matrices_ = 0;
