@@ -96,7 +96,7 @@ std::string name(Isa isa, const Shape& s, bool alias) {
 const Shape kShapes[] = {{1, 64, 64, 1},   {4, 64, 64, 37},   {8, 128, 128, 300}, {16, 576, 512, 65},
                          {5, 64, 64, 17},  {3, 48, 48, 9},    {7, 128, 64, 130},  {2, 40, 24, 70},
                          {3, 20, 12, 5},   {6, 16, 16, 129},  {12, 64, 64, 5},    {9, 32, 48, 47},
-                         {16, 192, 128, 100}, {8, 64, 64, 300}};
+                         {16, 192, 128, 100}, {8, 64, 64, 300},  {32, 64, 64, 150}, {37, 48, 32, 66}};
 
 TEST(AttentionKernel, EveryIsaMatchesReference) {
   for (const Shape& s : kShapes)
@@ -160,7 +160,7 @@ TEST(AttentionKernel, HugeScoresDoNotOverflow) {
 // the same query run alone over its first lens[i] positions, on every ISA; the lengths end
 // inside, at the edge of and before blocks of positions, and at 1.
 TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
-  for (const Shape& s : {Shape{8, 64, 64, 200}, Shape{6, 192, 128, 70}, Shape{3, 48, 48, 9}}) {
+  for (const Shape& s : {Shape{8, 64, 64, 200}, Shape{6, 192, 128, 70}, Shape{3, 48, 48, 9}, Shape{64, 64, 64, 130}}) {
     GroupData d(s, false, uint32_t(s.n + 17));
     std::vector<int64_t> lens(size_t(s.n_q));
     for (int64_t i = 0; i < s.n_q; ++i) {
