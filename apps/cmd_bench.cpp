@@ -33,8 +33,9 @@ struct Row {
   double roofline_tps = 0;  // the machine's limit: int8 arithmetic (prompt) or read bandwidth (generation)
   uint64_t peak_rss = 0;    // the model's run: load, warm-up and every repetition
   double bandwidth = 0;     // median read bandwidth sampled during the run, bytes/s
-  // Each generation sample over the roofline of the bandwidth sampled just before and after
-  // it (the shared hosts' bandwidth drifts within seconds); the reported fraction is their median.
+  // Each sample over the roofline of the bandwidth (generation) or int8 rate (prompt) sampled
+  // just before and after its repetition (the shared hosts' bandwidth and clocks drift within
+  // seconds); the reported fraction is their median.
   std::vector<double> fractions;
   double fraction() const {
     if (!fractions.empty()) return median(fractions);
@@ -55,15 +56,16 @@ void print_table(const std::vector<Row>& rows) {
     std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
                 r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
-  std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth\n"
-              "(sampled before and after each repetition) / weight bytes a generated token reads; tg's fraction\n"
-              "is the median over repetitions of each one's t/s over its own roofline\n");
+  std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth /\n"
+              "weight bytes a generated token reads. Both rates are sampled before and after each repetition, and\n"
+              "the fraction is the median over repetitions of each one's t/s over its own roofline\n");
 }
 
 // Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
-// The machine's read bandwidth is sampled before the first and after every repetition (the
-// hosts we run on are shared, so it drifts); each sample's buffer is freed and the peak-RSS
-// mark reset after it, so the model's peak RSS excludes it where the kernel allows the reset.
+// The machine's read bandwidth and int8 multiply-add rate are sampled before the first and
+// after every repetition (the hosts we run on are shared, so both drift); each bandwidth
+// sample's buffer is freed and the peak-RSS mark reset after it, so the model's peak RSS
+// excludes it where the kernel allows the reset.
 std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
   reset_peak_rss();
   EngineOptions eo;
@@ -78,26 +80,28 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   const std::string name = path.substr(path.find_last_of('/') + 1);
   Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0, 0, 0, {}};
   Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0, 0, 0, {}};
-  std::vector<double> bws;
+  std::vector<double> bws, peaks;
   uint64_t peak = 0;
-  const double macs = kernels::measure_int8_peak(engine.pool(), engine.kernels().isa());
-  if (macs > 0) pp.roofline_tps = macs / double(info.active_params_per_token);
   bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
   peak = peak_rss_bytes();
-  const auto sample_bandwidth = [&] {
+  const auto sample_machine = [&] {
     bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3, kernels::Isa::Auto));
     reset_peak_rss();
+    peaks.push_back(kernels::measure_int8_peak(engine.pool(), engine.kernels().isa()));
   };
-  sample_bandwidth();
-  const double bytes_per_token = double(info.active_bytes_per_token);
+  sample_machine();
+  const double bytes_per_token = double(info.active_bytes_per_token), params = double(info.active_params_per_token);
+  const auto around = [](const std::vector<double>& v) { return 0.5 * (v[v.size() - 2] + v.back()); };
   for (int r = 0; r < a.reps; ++r) {
     if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
     if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, a.n_gen, uint64_t(r)).tps());
     peak = std::max(peak, peak_rss_bytes());
-    sample_bandwidth();
-    if (a.n_gen > 0 && bytes_per_token > 0)
-      tg.fractions.push_back(tg.tps.back() * bytes_per_token / (0.5 * (bws[bws.size() - 2] + bws.back())));
+    sample_machine();
+    if (a.n_prompt > 0 && params > 0 && around(peaks) > 0) pp.fractions.push_back(pp.tps.back() * params / around(peaks));
+    if (a.n_gen > 0 && bytes_per_token > 0) tg.fractions.push_back(tg.tps.back() * bytes_per_token / around(bws));
   }
+  const double macs = median(peaks);
+  if (macs > 0) pp.roofline_tps = macs / params;
   const double bw = median(bws);
   for (double& v : bws) v /= 1e9;  // GB/s for the JSON
   tg.roofline_tps = bw / double(info.active_bytes_per_token);
@@ -113,6 +117,7 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
                    {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9}, {"bandwidth_samples_gb_s", bws},
                    {"active_weight_bytes_per_token", info.active_bytes_per_token},
                    {"active_params_per_token", info.active_params_per_token}, {"int8_peak_macs_per_s", macs},
+                   {"int8_peak_samples_macs_per_s", peaks},
                    {"roofline_limit", r == &pp ? "int8 arithmetic" : "read bandwidth"},
                    {"roofline_tokens_per_second", r->roofline_tps},
                    {"roofline_fraction", r->fraction()}, {"roofline_fraction_samples", r->fractions},
