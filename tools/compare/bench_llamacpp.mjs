@@ -1,0 +1,60 @@
+// Prompt (pp) and generation (tg) throughput of llama.cpp on the CPU, through node-llama-cpp's
+// prebuilt binaries (it picks the CPU variant at run time: zen4, icelake, haswell, ...), for
+// side-by-side runs with `frugal bench`. Like llama-bench: pp evaluates n_prompt random tokens
+// in batches of 512; tg decodes n_gen tokens one at a time, each with its logits (plus a greedy
+// pick). Prints one JSON object.
+//
+//   node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS]
+import {getLlama} from "node-llama-cpp";
+
+const [modelPath, nPrompt, nGen, reps, threads] = [
+  process.argv[2], Number(process.argv[3] ?? 512), Number(process.argv[4] ?? 128),
+  Number(process.argv[5] ?? 3), Number(process.argv[6] ?? 2)];
+if (!modelPath || !(nPrompt >= 0) || !(nGen >= 0) || !(reps >= 1) || !(threads >= 1)) {
+  console.error("usage: node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS]");
+  process.exit(2);
+}
+
+// Token ids from a fixed linear congruential sequence (ids 100 .. 20099: ordinary tokens).
+function tokens(n, seed) {
+  const out = [];
+  for (let s = seed; out.length < n;) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push(100 + (s % 20000));
+  }
+  return out;
+}
+function median(v) {
+  const s = [...v].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const llama = await getLlama({gpu: false, logLevel: "error"});
+const model = await llama.loadModel({modelPath, gpuLayers: 0});
+const context = await model.createContext({contextSize: Math.max(nPrompt, nGen) + 16, batchSize: 512, threads});
+const pp = [], tg = [];
+for (let r = 0; r < reps; ++r) {
+  if (nPrompt > 0) {
+    const seq = context.getSequence();
+    const t0 = performance.now();
+    await seq.evaluateWithoutGeneratingNewTokens(tokens(nPrompt, r + 1));
+    pp.push(nPrompt / ((performance.now() - t0) / 1000));
+    seq.dispose();
+  }
+  if (nGen > 0) {
+    const seq = context.getSequence();
+    let n = 0;
+    const t0 = performance.now();
+    for await (const _ of seq.evaluate(tokens(1, r + 7), {temperature: 0})) if (++n >= nGen) break;
+    tg.push(n / ((performance.now() - t0) / 1000));
+    seq.dispose();
+  }
+}
+console.log(JSON.stringify({
+  engine: "llama.cpp via node-llama-cpp 3.21.1 (prebuilt CPU binaries)", model: modelPath, threads,
+  n_prompt: nPrompt, n_gen: nGen, pp_samples: pp, tg_samples: tg,
+  pp_tokens_per_second_median: pp.length ? median(pp) : null,
+  tg_tokens_per_second_median: tg.length ? median(tg) : null}));
+await context.dispose();
+await model.dispose();
+await llama.dispose();
