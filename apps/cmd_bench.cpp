@@ -62,10 +62,10 @@ void print_table(const std::vector<Row>& rows) {
 }
 
 // Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
-// The machine's read bandwidth and int8 multiply-add rate are sampled before the first and
-// after every repetition (the hosts we run on are shared, so both drift); each bandwidth
-// sample's buffer is freed and the peak-RSS mark reset after it, so the model's peak RSS
-// excludes it where the kernel allows the reset.
+// The machine's read bandwidth (and, when prompts are measured, its int8 multiply-add rate)
+// is sampled before the first and after every repetition (the hosts we run on are shared, so
+// both drift); each bandwidth sample's buffer is freed and the peak-RSS mark reset after it, so
+// the model's peak RSS excludes it where the kernel allows the reset.
 std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
   reset_peak_rss();
   EngineOptions eo;
@@ -87,7 +87,7 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   const auto sample_machine = [&] {
     bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3, kernels::Isa::Auto));
     reset_peak_rss();
-    peaks.push_back(kernels::measure_int8_peak(engine.pool(), engine.kernels().isa()));
+    if (a.n_prompt > 0) peaks.push_back(kernels::measure_int8_peak(engine.pool(), engine.kernels().isa()));
   };
   sample_machine();
   const double bytes_per_token = double(info.active_bytes_per_token), params = double(info.active_params_per_token);
