@@ -50,9 +50,20 @@ struct KAffineRows16G {
       const int8_t* xq[NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
-      // Sub-blocks j in steps of kJ: Q4_K with small tiles takes both halves of a vector at once
+      // Sub-blocks j in steps of kJ: small tiles take both halves of a vector at once
       // (one load for two codes, two independent dot chains).
-      constexpr int kJ = !kHigh && G * NT <= 2 ? 2 : 1;
+      constexpr int kJ = G * NT <= 2 ? 2 : 1;
+      // Q5_K: the group's 8 qh vectors in registers for the whole block (hidden from the
+      // compiler, which would reload one for every fifth-bit test).
+      __m512i qhv[kHigh ? G : 1][8];
+      if constexpr (kHigh)
+#pragma GCC unroll 2
+        for (int i = 0; i < G; ++i)
+#pragma GCC unroll 8
+          for (int k = 0; k < 8; ++k) {
+            qhv[i][k] = load512(g + i * gstride + 256 + 64 * k);
+            __asm__("" : "+v"(qhv[i][k]));
+          }
 #pragma GCC unroll 1
       for (int j0 = 0; j0 < 8; j0 += kJ) {  // sub-block j: low (even j) or high (odd j) nibbles of vectors 8c .. 8c + 7
         const int c = j0 / 2;
@@ -78,8 +89,7 @@ struct KAffineRows16G {
               else
                 code[i] = _mm512_and_si512(raw[i], h ? m4hi : m4);
               if constexpr (kHigh) {  // bit j of qh byte 4k + i: fifth bit of this code
-                const __mmask64 hb =
-                    _mm512_test_epi8_mask(load512(g + i * gstride + 256 + 64 * k), _mm512_set1_epi8(char(1 << j)));
+                const __mmask64 hb = _mm512_test_epi8_mask(qhv[i][k], _mm512_set1_epi8(char(1 << j)));
                 code[i] = _mm512_mask_add_epi8(code[i], hb, code[i], _mm512_set1_epi8(16));
               }
             }
