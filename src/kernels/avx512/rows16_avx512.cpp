@@ -53,8 +53,8 @@ struct KAffineRows16G {
       // Sub-blocks j in steps of kJ: small tiles take both halves of a vector at once
       // (one load for two codes, two independent dot chains).
       constexpr int kJ = G * NT <= 2 ? 2 : 1;
-      // Q5_K: the group's 8 qh vectors in registers for the whole block (hidden from the
-      // compiler, which would reload one for every fifth-bit test).
+      // Q5_K: the group's 8 qh vectors in registers for the whole block (not reloaded for every
+      // fifth-bit test).
       __m512i qhv[kHigh ? G : 1][8];
       if constexpr (kHigh)
 #pragma GCC unroll 2
@@ -62,7 +62,7 @@ struct KAffineRows16G {
 #pragma GCC unroll 8
           for (int k = 0; k < 8; ++k) {
             qhv[i][k] = load512(g + i * gstride + 256 + 64 * k);
-            __asm__("" : "+v"(qhv[i][k]));
+            keep_in_register(qhv[i][k]);
           }
 #pragma GCC unroll 1
       for (int j0 = 0; j0 < 8; j0 += kJ) {  // sub-block j: low (even j) or high (odd j) nibbles of vectors 8c .. 8c + 7
@@ -181,9 +181,9 @@ struct Q6KRows16G {
 #pragma GCC unroll 16
         for (int t = 0; t < kJ * NT * G; ++t)
           s[t / (NT * G)][t / NT % G][t % NT] = _mm512_set1_epi32(x.neg32_bsums(t % NT)[16 * b + j0 + t / (NT * G)]);
-        // Each sub-block's two ql vectors and its qh vector, loaded once into registers the
-        // compiler cannot see into: otherwise GCC folds a load into every shift, 8 vector loads
-        // per sub-block instead of 3 (decode: 131 against 171 cycles per block in L1).
+        // Each sub-block's two ql vectors and its qh vector, loaded once into registers: 3 vector
+        // loads per sub-block instead of one per shift, 8 (decode: 131 against 171 cycles per
+        // block in L1).
         __m512i ql[kJ][G][2], qh[kJ][G];
 #pragma GCC unroll 2
         for (int jj = 0; jj < kJ; ++jj)
@@ -192,7 +192,7 @@ struct Q6KRows16G {
             const uint8_t* l = g + i * gstride + 288 + 2 * (j0 + jj) * 64;
             ql[jj][i][0] = load512(l), ql[jj][i][1] = load512(l + 64);
             qh[jj][i] = load512(g + i * gstride + 2336 + (j0 + jj) * 64);
-            __asm__("" : "+v"(ql[jj][i][0]), "+v"(ql[jj][i][1]), "+v"(qh[jj][i]));
+            keep_in_register(ql[jj][i][0]), keep_in_register(ql[jj][i][1]), keep_in_register(qh[jj][i]);
           }
 #pragma GCC unroll 4
         for (int u = 0; u < 4; ++u)  // codes of columns 16 j + 4 u .. + 3

@@ -34,6 +34,9 @@ inline void dpbusd(__m512i& acc, __m512i u, __m512i s) { __asm__("vpdpbusd %2, %
 inline void dpbusd_bcast(__m512i& acc, __m512i u, const void* p) {
   __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*static_cast<const int32_t*>(p)));
 }
+// Makes v opaque to the compiler, so a vector loaded once stays in its register: GCC otherwise
+// folds the load into every instruction that reads it (one load per use).
+inline void keep_in_register(__m512i& v) { __asm__("" : "+v"(v)); }
 // Bits where `mask` is 1 from a, the others from b.
 inline __m512i select_bits(__m512i mask, __m512i a, __m512i b) { return _mm512_ternarylogic_epi32(a, b, mask, 0xE4); }
 
