@@ -6,35 +6,36 @@
 
 #include <algorithm>
 
+#include "base/checked.h"
 #include "base/error.h"
 
 namespace frugal {
 
 namespace {
 
-constexpr uint64_t kMaxBytes = uint64_t(1) << 56;  // beyond any address space: refused
-
-uint64_t round_up(uint64_t x, uint64_t unit) { return (x + unit - 1) / unit * unit; }
+uint64_t page_bytes() { return uint64_t(::sysconf(_SC_PAGESIZE)); }
 
 }  // namespace
 
 uint8_t* map_huge_pages(uint64_t bytes) {
-  if (bytes == 0 || bytes > kMaxBytes) return nullptr;
-  bytes = round_up(bytes, uint64_t(::sysconf(_SC_PAGESIZE)));
-  // Map a huge page more than asked and trim both ends, so the start is aligned.
-  const uint64_t span = bytes + kHugePageBytes;
-  void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // Whole pages, plus a huge page to trim so the start is aligned (absurd sizes overflow here
+  // or are refused by mmap).
+  const auto pages = checked_align_up(bytes, page_bytes());
+  const auto span = pages ? checked_add(*pages, kHugePageBytes) : std::nullopt;
+  if (bytes == 0 || !span) return nullptr;
+  bytes = *pages;
+  void* p = ::mmap(nullptr, *span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   const auto raw = reinterpret_cast<uint64_t>(p);
-  const uint64_t start = round_up(raw, kHugePageBytes), end = start + bytes;
+  const uint64_t start = *checked_align_up(raw, kHugePageBytes), end = start + bytes;
   if (start > raw) ::munmap(p, start - raw);
-  if (raw + span > end) ::munmap(reinterpret_cast<void*>(end), raw + span - end);
+  if (raw + *span > end) ::munmap(reinterpret_cast<void*>(end), raw + *span - end);
   ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
   return reinterpret_cast<uint8_t*>(start);
 }
 
 void unmap_pages(uint8_t* p, uint64_t bytes) {
-  if (p && bytes) ::munmap(p, round_up(bytes, uint64_t(::sysconf(_SC_PAGESIZE))));
+  if (p && bytes) ::munmap(p, checked_align_up(bytes, page_bytes()).value_or(bytes));
 }
 
 HugePageBuffer::HugePageBuffer(uint64_t bytes) : data_(map_huge_pages(bytes)), size_(bytes) {
@@ -46,8 +47,9 @@ HugePageArena::~HugePageArena() {
 }
 
 uint8_t* HugePageArena::allocate(uint64_t bytes) {
-  if (bytes == 0 || bytes > kMaxBytes) return nullptr;
-  const uint64_t need = round_up(bytes, kAlign);
+  const auto aligned = checked_align_up(bytes, kAlign);
+  if (bytes == 0 || !aligned) return nullptr;
+  const uint64_t need = *aligned;
   if (need > chunk_bytes_ / 4) {  // large: a mapping of its own, the open chunk stays open
     uint8_t* p = map_huge_pages(need);
     if (!p) return nullptr;
