@@ -16,7 +16,9 @@ namespace {
 struct BenchArgs {
   std::vector<std::string> models;
   std::vector<int> threads;
+  std::vector<int> depths;  // context filled before measuring (llama-bench -d); empty: {0}
   std::string isa = "auto";
+  std::string cache_type = "f32";
   int64_t n_prompt = 512;
   int64_t n_gen = 128;
   int32_t batch = 512;
@@ -44,57 +46,57 @@ struct Row {
 };
 
 void print_table(const std::vector<Row>& rows) {
-  std::printf("| %-28s | %7s | %-7s | %16s | %9s | %10s | %9s |\n", "model", "threads", "test", "t/s (median)",
+  std::printf("| %-28s | %7s | %-13s | %16s | %9s | %10s | %9s |\n", "model", "threads", "test", "t/s (median)",
               "roofline", "read GB/s", "peak RSS");
   std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
-              std::string(9, '-').c_str(), std::string(18, '-').c_str(), std::string(11, '-').c_str(),
+              std::string(15, '-').c_str(), std::string(18, '-').c_str(), std::string(11, '-').c_str(),
               std::string(12, '-').c_str(), std::string(11, '-').c_str());
   for (const auto& r : rows) {
     const double m = median(r.tps);
     std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * r.fraction()) : "";
     std::string rss = fmt::format("{:.2f} GiB", double(r.peak_rss) / double(1 << 30));
-    std::printf("| %-28s | %7d | %-7s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
+    std::printf("| %-28s | %7d | %-13s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
                 r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
   std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth /\n"
-              "weight bytes a generated token reads. Both rates are sampled before and after each repetition, and\n"
+              "bytes a generated token reads (its weights; at depth d also its cache rows). Both rates are sampled before and after each repetition, and\n"
               "the fraction is the median over repetitions of each one's t/s over its own roofline\n");
 }
 
-// Runs one model at one thread count: warm-up, then a.reps prompt and generation samples.
-// The machine's read bandwidth (and, when prompts are measured, its int8 multiply-add rate)
-// is sampled before the first and after every repetition (the hosts we run on are shared, so
-// both drift); each bandwidth sample's buffer is freed and the peak-RSS mark reset after it, so
-// the model's peak RSS excludes it where the kernel allows the reset.
-std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
-  reset_peak_rss();
-  EngineOptions eo;
-  eo.model_path = path;
-  eo.n_threads = threads;
-  eo.isa = kernels::isa_from_name(a.isa);
-  eo.load_tokenizer = false;
-  eo.repack = !a.no_repack;
-  Engine engine(eo);
+// Runs one model at one thread count and context depth: a.reps prompt and generation samples
+// after `depth` cached tokens. The machine's read bandwidth (and, when prompts are measured,
+// its int8 multiply-add rate) is sampled before the first and after every repetition (the
+// hosts we run on are shared, so both drift); each bandwidth sample's buffer is freed and the
+// peak-RSS mark reset after it, so the model's peak RSS excludes it where the kernel allows
+// the reset. The generation roofline counts the weights a token reads and its cache reads
+// (every cached position's row, once per token).
+std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::string& path, int64_t depth,
+                             nlohmann::json& out) {
   const auto& info = engine.model().info();
   const int nt = engine.pool().size();
   const std::string name = path.substr(path.find_last_of('/') + 1);
-  Row pp{name, fmt::format("pp{}", a.n_prompt), nt, {}, 0, 0, 0, {}};
-  Row tg{name, fmt::format("tg{}", a.n_gen), nt, {}, 0, 0, 0, {}};
+  const std::string at = depth > 0 ? fmt::format(" @ d{}", depth) : "";
+  Row pp{name, fmt::format("pp{}{}", a.n_prompt, at), nt, {}, 0, 0, 0, {}};
+  Row tg{name, fmt::format("tg{}{}", a.n_gen, at), nt, {}, 0, 0, 0, {}};
   std::vector<double> bws, peaks;
-  uint64_t peak = 0;
-  bench_generate(engine, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
-  peak = peak_rss_bytes();
+  auto cache = engine.new_cache(depth + std::max(a.n_prompt, a.n_gen) + 1);
+  bench_fill(engine, *cache, depth, a.batch, 7);
+  bench_generate(engine, *cache, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
+  uint64_t peak = peak_rss_bytes();
   const auto sample_machine = [&] {
     bws.push_back(measure_read_bandwidth(engine.pool(), a.bandwidth_bytes, 3, kernels::Isa::Auto));
     reset_peak_rss();
     if (a.n_prompt > 0) peaks.push_back(kernels::measure_int8_peak(engine.pool(), engine.kernels().isa()));
   };
   sample_machine();
-  const double bytes_per_token = double(info.active_bytes_per_token), params = double(info.active_params_per_token);
+  // Cache bytes a generated token reads, on average over the run's positions.
+  const double cache_read = double(cache->bytes_per_token()) * (double(depth) + 0.5 * double(a.n_gen + 1));
+  const double bytes_per_token = double(info.active_bytes_per_token) + cache_read;
+  const double params = double(info.active_params_per_token);
   const auto around = [](const std::vector<double>& v) { return 0.5 * (v[v.size() - 2] + v.back()); };
   for (int r = 0; r < a.reps; ++r) {
-    if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, a.n_prompt, a.batch, uint64_t(r)).tps());
-    if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, a.n_gen, uint64_t(r)).tps());
+    if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, *cache, a.n_prompt, a.batch, uint64_t(r)).tps());
+    if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, *cache, a.n_gen, uint64_t(r)).tps());
     peak = std::max(peak, peak_rss_bytes());
     sample_machine();
     if (a.n_prompt > 0 && params > 0 && around(peaks) > 0) pp.fractions.push_back(pp.tps.back() * params / around(peaks));
@@ -104,18 +106,20 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   if (macs > 0) pp.roofline_tps = macs / params;
   const double bw = median(bws);
   for (double& v : bws) v /= 1e9;  // GB/s for the JSON
-  tg.roofline_tps = bw / double(info.active_bytes_per_token);
+  tg.roofline_tps = bw / bytes_per_token;
   std::vector<Row> rows;
   for (Row* r : {&pp, &tg}) {
     if (r->tps.empty()) continue;
     r->peak_rss = peak;
     r->bandwidth = bw;
     rows.push_back(*r);
-    out.push_back({{"model", path}, {"arch", info.arch}, {"threads", nt}, {"test", r->test},
-                   {"isa", kernels::isa_name(engine.kernels().isa())}, {"repacked", eo.repack},
+    out.push_back({{"model", path}, {"arch", info.arch}, {"threads", nt}, {"test", r->test}, {"depth", depth},
+                   {"cache_type", kernels::kv_type_name(cache->type())},
+                   {"isa", kernels::isa_name(engine.kernels().isa())}, {"repacked", !a.no_repack},
                    {"tokens_per_second_median", median(r->tps)}, {"tokens_per_second_stddev", stddev(r->tps)},
                    {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9}, {"bandwidth_samples_gb_s", bws},
                    {"active_weight_bytes_per_token", info.active_bytes_per_token},
+                   {"cache_bytes_read_per_token", r == &pp ? 0.0 : cache_read},
                    {"active_params_per_token", info.active_params_per_token}, {"int8_peak_macs_per_s", macs},
                    {"int8_peak_samples_macs_per_s", peaks},
                    {"roofline_limit", r == &pp ? "int8 arithmetic" : "read bandwidth"},
@@ -123,6 +127,23 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
                    {"roofline_fraction", r->fraction()}, {"roofline_fraction_samples", r->fractions},
                    {"model_bytes", info.weight_bytes}, {"peak_rss_bytes", r->peak_rss}});
   }
+  return rows;
+}
+
+// Loads one model at one thread count and measures it at every depth.
+std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
+  reset_peak_rss();
+  EngineOptions eo;
+  eo.model_path = path;
+  eo.n_threads = threads;
+  eo.isa = kernels::isa_from_name(a.isa);
+  eo.load_tokenizer = false;
+  eo.repack = !a.no_repack;
+  eo.cache_type = kernels::kv_type_from_name(a.cache_type);
+  Engine engine(eo);
+  std::vector<Row> rows;
+  for (int d : a.depths.empty() ? std::vector<int>{0} : a.depths)
+    for (Row& r : bench_depth(a, engine, path, d, out)) rows.push_back(std::move(r));
   return rows;
 }
 
@@ -139,16 +160,21 @@ void bench(const BenchArgs& a) {
   }
 }
 
-std::vector<int> parse_list(const std::string& s) {
+// A comma-separated list of non-negative integers (what: the option, for the message).
+std::vector<int> parse_list(const std::string& s, const char* what) {
   std::vector<int> v;
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    int x = -1;
     try {
-      v.push_back(std::stoi(item));
+      x = std::stoi(item, &used);
     } catch (const std::exception&) {
-      fail("-t: '{}' is not a thread count", item);
+      used = 0;
     }
+    if (used != item.size() || x < 0) fail("{}: '{}' is not a non-negative integer", what, item);
+    v.push_back(x);
   }
   return v;
 }
@@ -156,19 +182,22 @@ std::vector<int> parse_list(const std::string& s) {
 
 void register_bench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
-  auto threads = std::make_shared<std::string>();
+  auto threads = std::make_shared<std::string>(), depths = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation throughput (like llama-bench)");
   cmd->add_option("-m,--model", a->models, "GGUF model(s); repeat for several (default: the built-in model)");
   cmd->add_option("-t,--threads", *threads, "thread counts, comma-separated (default: one per core)");
-  cmd->add_option("-p,--n-prompt", a->n_prompt, "prompt tokens (0: skip)");
-  cmd->add_option("-n,--n-gen", a->n_gen, "generated tokens (0: skip)");
+  cmd->add_option("-p,--n-prompt", a->n_prompt, "prompt tokens (0: skip)")->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("-n,--n-gen", a->n_gen, "generated tokens (0: skip)")->check(CLI::Range(0, 1 << 20));
   cmd->add_option("-b,--batch-size", a->batch, "prompt tokens per forward pass")->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("-d,--n-depth", *depths, "tokens already in the context when measuring, comma-separated (default 0)");
+  cmd->add_option("--cache-type", a->cache_type, "KV cache elements: f32 or f16")->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
   cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
   cmd->add_flag("--json", a->json, "print JSON instead of a table");
   cmd->add_flag("--no-repack", a->no_repack, "keep weights in the file's layout (no load-time repacking)");
-  cmd->callback([a, threads] {
-    if (!threads->empty()) a->threads = parse_list(*threads);
+  cmd->callback([a, threads, depths] {
+    if (!threads->empty()) a->threads = parse_list(*threads, "-t");
+    if (!depths->empty()) a->depths = parse_list(*depths, "-d");
     bench(*a);
   });
 }

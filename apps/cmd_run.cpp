@@ -47,8 +47,9 @@ void run(const RunArgs& a) {
     std::fprintf(stderr, "model: %s (%s), %lld layers, vocab %lld, kernels %s, %d threads\n", info.name.c_str(),
                  info.arch.c_str(), (long long)info.n_layer, (long long)info.n_vocab,
                  kernels::isa_name(engine.kernels().isa()), engine.pool().size());
-    std::fprintf(stderr, "kv cache: %llu bytes per token (context %lld)\n",
-                 (unsigned long long)seq.cache().bytes_per_token(), (long long)seq.n_ctx());
+    std::fprintf(stderr, "kv cache: %s, %llu bytes per token (context %lld)\n",
+                 kernels::kv_type_name(seq.cache().type()), (unsigned long long)seq.cache().bytes_per_token(),
+                 (long long)seq.n_ctx());
     std::fprintf(stderr, "prompt: %zu tokens\n", prompt.size());
   }
   GenerateOptions g;

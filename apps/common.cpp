@@ -10,6 +10,9 @@ void ModelArgs::add_to(CLI::App* cmd) {
   cmd->add_option("-t,--threads", threads, "threads (default: one per available core)")->check(CLI::Range(0, 1024));
   cmd->add_option("--isa", isa, "kernels: auto, avx512, avx2, scalar, reference (the exact scalar oracle)");
   cmd->add_flag("--no-repack", no_repack, "keep weights in the file's layout (no load-time repacking)");
+  cmd->add_option("--cache-type", cache_type,
+                  "KV cache elements: f32 (exact) or f16 (half the memory and the cache reads of long contexts)")
+      ->check(CLI::IsMember({"f32", "f16"}));
 }
 
 std::string ModelArgs::path() const { return model.empty() ? default_model_path() : model; }
@@ -20,6 +23,7 @@ EngineOptions ModelArgs::engine_options() const {
   o.n_threads = threads;
   o.isa = kernels::isa_from_name(isa);
   o.repack = !no_repack;
+  o.cache_type = kernels::kv_type_from_name(cache_type);
   return o;
 }
 

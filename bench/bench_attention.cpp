@@ -2,7 +2,8 @@
 // of a Llama-3.2-1B layer (4 query heads per KV head, 64 dims, cache rows of 8 KV heads) and
 // absorbed latent attention (16 heads sharing 576-dim rows whose first 512 dims are the values).
 // Reports cached positions per second and key/value bytes read per second. "perhead" is the
-// loop the layer ran before: kernels::dot, softmax and axpy once per query head.
+// loop the layer ran before: kernels::dot, softmax and axpy once per query head. "/f16" runs read
+// a half-precision cache.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fp16.h"
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 
@@ -20,11 +22,12 @@ using namespace frugal::kernels;
 
 struct Setup {
   std::vector<float> q, k, v, out, scratch;
+  std::vector<uint16_t> k16, v16;  // k and v as halves, for KvType::F16
   HeadGroup g{};
   int64_t bytes_per_pos = 0;  // key and value bytes one position reads
 
   // latent: v = k (rows of dk floats); else separate K and V caches with rows of 8 KV heads.
-  Setup(int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
+  Setup(int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent, KvType kv = KvType::F32) {
     std::mt19937 rng(1);
     std::normal_distribution<float> d(0.0f, 1.0f);
     const int64_t stride = latent ? dk : 8 * dk;
@@ -36,8 +39,15 @@ struct Setup {
     out.resize(size_t(n_q * dv));
     g = {q.data(), dk, n_q, k.data(), stride, dk, latent ? k.data() : v.data(), stride, dv, n,
          1.0f / std::sqrt(float(dk)), out.data(), dv};
+    if (kv == KvType::F16) {
+      for (auto [from, to] : {std::pair{&k, &k16}, std::pair{&v, &v16}})
+        for (float x : *from) to->push_back(frugal::float_to_fp16(x));
+      g.k = k16.data();
+      g.v = latent ? k16.data() : v16.data();
+      g.kv = kv;
+    }
     scratch.resize(size_t(attend_scratch_floats(g)));
-    bytes_per_pos = 4 * (latent ? dk : dk + dv);
+    bytes_per_pos = kv_type_size(kv) * (latent ? dk : dk + dv);
   }
 };
 
@@ -46,8 +56,9 @@ void report(benchmark::State& st, const Setup& s) {
   st.counters["pos/s"] = benchmark::Counter(double(s.g.n) * double(st.iterations()), benchmark::Counter::kIsRate);
 }
 
-void bm_attend(benchmark::State& st, Isa isa, int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
-  Setup s(n_q, dk, dv, n, latent);
+void bm_attend(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk, int64_t dv, int64_t n,
+               bool latent) {
+  Setup s(n_q, dk, dv, n, latent, kv);
   for (auto _ : st) {
     attend_group(isa, s.g, s.scratch.data());
     benchmark::DoNotOptimize(s.out.data());
@@ -62,11 +73,12 @@ void bm_perhead(benchmark::State& st, int64_t n_q, int64_t dk, int64_t dv, int64
   for (auto _ : st) {
     for (int64_t i = 0; i < g.n_q; ++i) {
       float* p = s.scratch.data();
-      for (int64_t j = 0; j < g.n; ++j) p[j] = dot(g.q + i * g.q_stride, g.k + j * g.k_stride, g.dk) * g.scale;
+      for (int64_t j = 0; j < g.n; ++j) p[j] = dot(g.q + i * g.q_stride, s.k.data() + j * g.k_stride, g.dk) * g.scale;
       softmax(p, g.n);
       float* o = g.out + i * g.out_stride;
       std::fill(o, o + g.dv, 0.0f);
-      for (int64_t j = 0; j < g.n; ++j) axpy(o, p[j], g.v + j * g.v_stride, g.dv);
+      const float* v = latent ? s.k.data() : s.v.data();
+      for (int64_t j = 0; j < g.n; ++j) axpy(o, p[j], v + j * g.v_stride, g.dv);
     }
     benchmark::DoNotOptimize(s.out.data());
   }
@@ -88,9 +100,13 @@ int register_all() {
                               std::to_string(c.dk) + "x" + std::to_string(c.dv) + "/n" + std::to_string(c.n);
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Scalar}) {
       if (!cpu_supports(isa)) continue;
-      benchmark::RegisterBenchmark(("attend/" + shape + "/" + isa_name(isa)).c_str(), bm_attend, isa, c.n_q, c.dk,
-                                   c.dv, c.n, c.latent)
-          ->Unit(benchmark::kMicrosecond);
+      for (KvType kv : {KvType::F32, KvType::F16}) {
+        if (kv == KvType::F16 && isa == Isa::Scalar) continue;
+        const std::string suffix = kv == KvType::F16 ? "/f16" : "";
+        benchmark::RegisterBenchmark(("attend/" + shape + "/" + isa_name(isa) + suffix).c_str(), bm_attend, isa, kv,
+                                     c.n_q, c.dk, c.dv, c.n, c.latent)
+            ->Unit(benchmark::kMicrosecond);
+      }
     }
     benchmark::RegisterBenchmark(("attend/" + shape + "/perhead").c_str(), bm_perhead, c.n_q, c.dk, c.dv, c.n,
                                  c.latent)

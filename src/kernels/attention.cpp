@@ -7,10 +7,33 @@
 #include <limits>
 
 #include "base/error.h"
+#include "base/fp16.h"
 
 namespace frugal::kernels {
 
+const char* kv_type_name(KvType t) { return t == KvType::F16 ? "f16" : "f32"; }
+
+KvType kv_type_from_name(std::string_view name) {
+  if (name == "f32") return KvType::F32;
+  if (name == "f16") return KvType::F16;
+  fail("unknown cache type '{}' (expected f32 or f16)", name);
+}
+
 namespace {
+
+// Element i of a key or value row, widened to double.
+struct KvRow {
+  const void* p;
+  KvType t;
+  double operator[](int64_t i) const {
+    return t == KvType::F16 ? double(fp16_to_float(static_cast<const uint16_t*>(p)[i]))
+                            : double(static_cast<const float*>(p)[i]);
+  }
+};
+
+KvRow kv_row(const void* base, int64_t j, int64_t stride, KvType t) {
+  return {static_cast<const char*>(base) + j * stride * kv_type_size(t), t};
+}
 
 void check_group(const HeadGroup& g) {
   FRUGAL_CHECK(g.n >= 1 && g.n_q >= 1 && g.dk > 0 && g.dv > 0,
@@ -23,9 +46,9 @@ void check_group(const HeadGroup& g) {
                  g.lens[i], g.n);
 }
 
-double dot_double(const float* a, const float* b, int64_t n) {
+double dot_double(const float* a, KvRow b, int64_t n) {
   double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += double(a[i]) * double(b[i]);
+  for (int64_t i = 0; i < n; ++i) s += double(a[i]) * b[i];
   return s;
 }
 
@@ -38,9 +61,9 @@ void weighted_sum(const HeadGroup& g, const float* p, int64_t n, double inv_sum,
     const int64_t w = std::min(kStripe, g.dv - c0);
     std::fill(acc, acc + w, 0.0);
     for (int64_t j = 0; j < n; ++j) {
-      const float* vj = g.v + j * g.v_stride + c0;
+      const KvRow vj = kv_row(g.v, j, g.v_stride, g.kv);
       const double pj = p[j];
-      for (int64_t c = 0; c < w; ++c) acc[c] += pj * double(vj[c]);
+      for (int64_t c = 0; c < w; ++c) acc[c] += pj * vj[c0 + c];
     }
     for (int64_t c = 0; c < w; ++c) out[c0 + c] = float(acc[c] * inv_sum);
   }
@@ -65,7 +88,7 @@ void attend_group_reference(const HeadGroup& g, float* scratch) {
     const int64_t n = g.lens ? g.lens[i] : g.n;
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n; ++j) {
-      s[j] = float(double(g.scale) * dot_double(qi, g.k + j * g.k_stride, g.dk));
+      s[j] = float(double(g.scale) * dot_double(qi, kv_row(g.k, j, g.k_stride, g.kv), g.dk));
       mx = std::max(mx, s[j]);
     }
     // Subtracting the max keeps every exponent <= 0: no overflow however large the scores.

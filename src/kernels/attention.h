@@ -5,23 +5,34 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "kernels/matmul.h"
 
 namespace frugal::kernels {
+
+// Element type of cached keys and values: f32, or IEEE half (half the memory and half the
+// bytes each decoded token reads from a long context; 11 significant bits per value).
+enum class KvType : uint8_t { F32, F16 };
+inline constexpr int64_t kv_type_size(KvType t) { return t == KvType::F16 ? 2 : 4; }
+const char* kv_type_name(KvType t);
+// "f32" or "f16"; throws Error naming the accepted names otherwise.
+KvType kv_type_from_name(std::string_view name);
 
 // Query heads i < n_q that attend to the same cached positions j < n_i (n_i = lens[i], or n
 // for every query when lens is null: a GQA group or MLA heads of one token; several tokens of
 // one sequence under a causal mask):
 //   s[i][j] = scale * dot(q_i, k_j) over dk dims, p[i] = softmax_{j < n_i}(s[i]),
 //   out_i = sum_{j < n_i} p[i][j] * v_j over dv dims.
+// Keys and values are elements of type kv (strides in elements); queries and outputs are f32.
 struct HeadGroup {
   const float* q; int64_t q_stride; int64_t n_q;  // q_i = q + i * q_stride (dk floats)
-  const float* k; int64_t k_stride; int64_t dk;   // k_j = k + j * k_stride
-  const float* v; int64_t v_stride; int64_t dv;   // v_j = v + j * v_stride (may alias k)
+  const void* k; int64_t k_stride; int64_t dk;    // k_j = k + j * k_stride
+  const void* v; int64_t v_stride; int64_t dv;    // v_j = v + j * v_stride (may alias k)
   int64_t n; float scale;
   float* out; int64_t out_stride;                  // out_i = out + i * out_stride (dv floats, overwritten)
   const int64_t* lens = nullptr;                   // optional n_i, 1 <= n_i <= n
+  KvType kv = KvType::F32;
 };
 
 // Floats of scratch attend_group needs for g with any ISA; non-decreasing in g.n, so the size
@@ -34,7 +45,8 @@ int64_t attend_scratch_floats(const HeadGroup& g);
 // not positive or a length is outside [1, n]. Outputs differ from the reference by f32 rounding only (relative ~1e-6).
 void attend_group(Isa isa, const HeadGroup& g, float* scratch);
 
-// Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction.
+// Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction;
+// half keys and values are widened exactly.
 void attend_group_reference(const HeadGroup& g, float* scratch);
 
 // Positions the SIMD paths process per block: softmax runs online over blocks, so scratch holds

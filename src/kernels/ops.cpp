@@ -3,6 +3,8 @@
 
 #include "kernels/ops_simd.h"
 
+#include "base/fp16.h"
+
 #include <cmath>
 #include <limits>
 
@@ -23,13 +25,17 @@ namespace {
 struct RowOps {
   void (*silu_mul)(const float*, const float*, float*, int64_t);
   void (*softmax)(float*, int64_t);
+  void (*to_half)(const float*, uint16_t*, int64_t);
+  void (*from_half)(const uint16_t*, float*, int64_t);
 };
 // Chosen once from the CPU's features; immutable afterwards.
 const RowOps& row_ops() {
   static const RowOps ops = [] {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RowOps{silu_mul_avx2, softmax_avx2};
-    return RowOps{silu_mul_scalar, softmax_scalar};
+    RowOps r{silu_mul_scalar, softmax_scalar, to_half_scalar, from_half_scalar};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) r.silu_mul = silu_mul_avx2, r.softmax = softmax_avx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) r.to_half = to_half_f16c, r.from_half = from_half_f16c;
+    return r;
   }();
   return ops;
 }
@@ -37,6 +43,16 @@ const RowOps& row_ops() {
 
 void silu_mul(const float* gate, const float* up, float* out, int64_t n) { row_ops().silu_mul(gate, up, out, n); }
 void softmax(float* x, int64_t n) { row_ops().softmax(x, n); }
+void to_half(const float* x, uint16_t* out, int64_t n) { row_ops().to_half(x, out, n); }
+void from_half(const uint16_t* x, float* out, int64_t n) { row_ops().from_half(x, out, n); }
+
+void to_half_scalar(const float* x, uint16_t* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = float_to_fp16(x[i]);
+}
+
+void from_half_scalar(const uint16_t* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = fp16_to_float(x[i]);
+}
 
 void silu_mul_scalar(const float* gate, const float* up, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {

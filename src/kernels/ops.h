@@ -20,6 +20,10 @@ void axpy(float* y, float a, const float* x, int64_t n);
 // sum_i a[i] * b[i]
 float dot(const float* a, const float* b, int64_t n);
 void scale_inplace(float* x, float s, int64_t n);
+// Rows of f32 <-> IEEE half, rounding to nearest even (F16C where the CPU has it; the portable
+// path rounds the same way, so both give the same halves for every non-NaN input).
+void to_half(const float* x, uint16_t* out, int64_t n);
+void from_half(const uint16_t* x, float* out, int64_t n);
 
 enum class RopeMode {
   Interleaved,  // pairs (x[2i], x[2i+1]) — GGUF "llama" convention (ggml rope mode 0)

@@ -34,7 +34,7 @@ GqaAttention::GqaAttention(WeightBinder& b, const std::string& prefix, const Gqa
 }
 
 KvLayerShape GqaAttention::kv_shape() const {
-  return {opt_.n_head_kv * opt_.head_dim, opt_.n_head_kv * opt_.head_dim};
+  return {opt_.n_head_kv * opt_.head_dim, opt_.n_head_kv * opt_.head_dim, opt_.n_head_kv};
 }
 
 // Projects q (returned), and k/v straight into the cache, applying norms and RoPE.
@@ -59,11 +59,10 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
     }
     in.rope.apply(t, qt, opt_.n_head, hd, opt_.rope_mode);
     in.rope.apply(t, kt, opt_.n_head_kv, hd, opt_.rope_mode);
-    std::copy(kt, kt + dkv, in.cache.k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+    in.cache.store_k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)], kt);
   }
   for (int64_t t = 0; t < T; ++t)
-    std::copy(v.get() + t * dkv, v.get() + (t + 1) * dkv,
-              in.cache.v(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+    in.cache.store_v(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)], v.get() + t * dkv);
 }
 
 // o[t, h] = softmax_j(q[t,h] . K[j, g(h)] * scale) V[j, g(h)] over j <= pos[t] of seq[t].
@@ -74,7 +73,7 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
   constexpr int64_t kTokenTile = 16;
   const int64_t hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
-  const int64_t group = H / KV, dkv = KV * hd;
+  const int64_t group = H / KV;
   const float scale = 1.0f / std::sqrt(float(hd));
   const kernels::Isa isa = ctx.kernels.isa();
   const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
@@ -100,11 +99,12 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
       const int64_t nh = std::min(per_run, group - i0), t0 = tiles[size_t(tile)], nt = tiles[size_t(tile) + 1] - t0;
       if (nh <= 0) continue;
       const int32_t seq = in.batch.seq[size_t(t0)];
+      const KvRows keys = in.cache.k_rows(in.layer, seq, g), values = in.cache.v_rows(in.layer, seq, g);
       kernels::HeadGroup hg{q + t0 * H * hd + (g * group + i0) * hd, hd, nh,
-                            in.cache.k(in.layer, seq, 0) + g * hd, dkv, hd,
-                            in.cache.v(in.layer, seq, 0) + g * hd, dkv, hd,
+                            keys.data, keys.stride, hd,
+                            values.data, values.stride, hd,
                             in.batch.pos[size_t(t0)] + 1, scale,
-                            o + t0 * H * hd + (g * group + i0) * hd, hd};
+                            o + t0 * H * hd + (g * group + i0) * hd, hd, nullptr, in.cache.type()};
       if (nt == 1) {
         kernels::attend_group(isa, hg, s);
         continue;

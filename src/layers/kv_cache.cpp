@@ -2,18 +2,46 @@
 #include "layers/kv_cache.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "base/checked.h"
 #include "base/error.h"
+#include "kernels/ops.h"
 
 namespace frugal {
 
-KvCache::KvCache(std::vector<KvLayerShape> layers, int64_t n_ctx) : layers_(std::move(layers)), n_ctx_(n_ctx) {
+KvCache::KvCache(std::vector<KvLayerShape> layers, int64_t n_ctx, Type type)
+    : layers_(std::move(layers)), n_ctx_(n_ctx), type_(type) {
   FRUGAL_CHECK(n_ctx > 0, "context size must be positive, got {}", n_ctx);
+  for (const auto& l : layers_)
+    FRUGAL_CHECK(l.heads > 0 && l.k_width >= 0 && l.v_width >= 0 && l.k_width % l.heads == 0 &&
+                     l.v_width % l.heads == 0 && l.k_width < (int64_t(1) << 32) && l.v_width < (int64_t(1) << 32),
+                 "KV cache rows of {} / {} values do not split into {} heads", l.k_width, l.v_width, l.heads);
+  // The whole context must be addressable: n_ctx rows of every layer, in bytes.
+  const auto bytes = checked_mul(uint64_t(n_ctx), bytes_per_token());
+  FRUGAL_CHECK(bytes && *bytes < (uint64_t(1) << 48), "a KV cache of {} positions x {} bytes is too large", n_ctx,
+               bytes_per_token());
 }
 
 KvCache::Seq& KvCache::get(int32_t seq) {
   FRUGAL_CHECK(seq >= 0, "invalid sequence id {}", seq);
   return seqs_[seq];
+}
+
+const KvCache::Seq& KvCache::at(int32_t seq) const {
+  auto it = seqs_.find(seq);
+  FRUGAL_CHECK(it != seqs_.end(), "sequence {} has no KV cache rows", seq);
+  return it->second;
+}
+
+std::vector<std::byte> KvCache::regrow(const std::vector<std::byte>& old, int64_t width, int64_t heads,
+                                       int64_t old_cap, int64_t cap) const {
+  const size_t head_bytes = size_t(width / heads * kernels::kv_type_size(type_));  // one row of one head
+  std::vector<std::byte> r(size_t(cap) * size_t(width) * size_t(kernels::kv_type_size(type_)));
+  for (int64_t h = 0; h < heads && old_cap > 0; ++h)
+    std::memcpy(r.data() + size_t(h * cap) * head_bytes, old.data() + size_t(h * old_cap) * head_bytes,
+                size_t(old_cap) * head_bytes);
+  return r;
 }
 
 void KvCache::reserve(int32_t seq, int64_t n_pos) {
@@ -23,9 +51,10 @@ void KvCache::reserve(int32_t seq, int64_t n_pos) {
   const int64_t cap = std::min(n_ctx_, std::max<int64_t>({n_pos, s.capacity * 2, 64}));
   s.k.resize(layers_.size());
   s.v.resize(layers_.size());
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    s.k[l].resize(size_t(cap * layers_[l].k_width));
-    s.v[l].resize(size_t(cap * layers_[l].v_width));
+  for (size_t l = 0; l < layers_.size(); ++l) {  // sizes bounded by the constructor's check
+    const KvLayerShape& sh = layers_[l];
+    s.k[l] = regrow(s.k[l], sh.k_width, sh.heads, s.capacity, cap);
+    s.v[l] = regrow(s.v[l], sh.v_width, sh.heads, s.capacity, cap);
   }
   s.capacity = cap;
 }
@@ -44,19 +73,71 @@ void KvCache::truncate(int32_t seq, int64_t n_pos) {
   s.length = std::min(s.length, n_pos);
 }
 
-float* KvCache::k(int layer, int32_t seq, int64_t pos) {
-  Seq& s = seqs_.at(seq);
-  return s.k[size_t(layer)].data() + pos * layers_[size_t(layer)].k_width;
+void KvCache::store(std::vector<std::byte>& rows, int64_t width, int64_t heads, int64_t capacity, int64_t pos,
+                    const float* row) const {
+  FRUGAL_CHECK(pos >= 0 && pos < capacity, "KV cache position {} is not reserved ({} are)", pos, capacity);
+  const int64_t hw = width / heads, elem = kernels::kv_type_size(type_);
+  for (int64_t h = 0; h < heads; ++h) {
+    std::byte* dst = rows.data() + (h * capacity + pos) * hw * elem;
+    if (type_ == Type::F16)
+      kernels::to_half(row + h * hw, reinterpret_cast<uint16_t*>(dst), hw);
+    else
+      std::memcpy(dst, row + h * hw, size_t(hw) * sizeof(float));
+  }
 }
 
-float* KvCache::v(int layer, int32_t seq, int64_t pos) {
-  Seq& s = seqs_.at(seq);
-  return s.v[size_t(layer)].data() + pos * layers_[size_t(layer)].v_width;
+void KvCache::store_k(int layer, int32_t seq, int64_t pos, const float* row) {
+  Seq& s = get(seq);
+  const KvLayerShape& sh = layers_[size_t(layer)];
+  store(s.k[size_t(layer)], sh.k_width, sh.heads, s.capacity, pos, row);
+}
+
+void KvCache::store_v(int layer, int32_t seq, int64_t pos, const float* row) {
+  Seq& s = get(seq);
+  const KvLayerShape& sh = layers_[size_t(layer)];
+  store(s.v[size_t(layer)], sh.v_width, sh.heads, s.capacity, pos, row);
+}
+
+KvRows KvCache::rows(const std::vector<std::byte>& r, int64_t width, int64_t heads, int64_t capacity,
+                     int64_t head) const {
+  FRUGAL_CHECK(head >= 0 && head < heads && capacity > 0, "KV cache head {} of {} (capacity {})", head, heads,
+               capacity);
+  const int64_t hw = width / heads;
+  return {r.data() + head * capacity * hw * kernels::kv_type_size(type_), hw};
+}
+
+KvRows KvCache::k_rows(int layer, int32_t seq, int64_t head) const {
+  const Seq& s = at(seq);
+  const KvLayerShape& sh = layers_[size_t(layer)];
+  return rows(s.k[size_t(layer)], sh.k_width, sh.heads, s.capacity, head);
+}
+
+KvRows KvCache::v_rows(int layer, int32_t seq, int64_t head) const {
+  const Seq& s = at(seq);
+  const KvLayerShape& sh = layers_[size_t(layer)];
+  return rows(s.v[size_t(layer)], sh.v_width, sh.heads, s.capacity, head);
+}
+
+void KvCache::load_k(int layer, int32_t seq, int64_t n, float* out) const {
+  const Seq& s = at(seq);
+  FRUGAL_CHECK(n >= 0 && n <= s.capacity, "KV cache holds {} positions, not {}", s.capacity, n);
+  const KvLayerShape& sh = layers_[size_t(layer)];
+  const int64_t hw = sh.k_width / sh.heads, elem = kernels::kv_type_size(type_);
+  for (int64_t h = 0; h < sh.heads; ++h) {
+    const std::byte* src = s.k[size_t(layer)].data() + h * s.capacity * hw * elem;
+    for (int64_t j = 0; j < n; ++j) {
+      float* dst = out + j * sh.k_width + h * hw;
+      if (type_ == Type::F16)
+        kernels::from_half(reinterpret_cast<const uint16_t*>(src) + j * hw, dst, hw);
+      else
+        std::memcpy(dst, reinterpret_cast<const float*>(src) + j * hw, size_t(hw) * sizeof(float));
+    }
+  }
 }
 
 uint64_t KvCache::bytes_per_token() const {
   uint64_t b = 0;
-  for (const auto& l : layers_) b += uint64_t(l.k_width + l.v_width) * sizeof(float);
+  for (const auto& l : layers_) b += uint64_t(l.k_width + l.v_width) * uint64_t(kernels::kv_type_size(type_));
   return b;
 }
 

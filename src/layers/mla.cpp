@@ -81,7 +81,7 @@ void MlaAttention::project(const ForwardContext& ctx, const AttentionInput& in, 
     kernels::rms_norm(row, kv_a_norm_.data(), row, L, opt_.norm_eps);
     in.rope.apply(t, row + L, 1, opt_.qk_rope, kernels::RopeMode::Interleaved);
     in.rope.apply(t, q + t * H * dqk + opt_.qk_nope, H, dqk, kernels::RopeMode::Interleaved);
-    std::copy(row, row + W, in.cache.k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)]));
+    in.cache.store_k(in.layer, in.batch.seq[size_t(t)], in.batch.pos[size_t(t)], row);
   }
 }
 
@@ -117,9 +117,10 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / runs, h0 = task % runs * per_run, nh = std::min(per_run, H - h0);
       if (nh <= 0) continue;
-      const float* cache = in.cache.k(in.layer, in.batch.seq[size_t(t)], 0);
-      const kernels::HeadGroup g{q_cat.get() + (t * H + h0) * W, W, nh, cache, W, W, cache, W, L,
-                                 in.batch.pos[size_t(t)] + 1, opt_.kq_scale, c_lat.get() + (t * H + h0) * L, L};
+      const KvRows rows = in.cache.k_rows(in.layer, in.batch.seq[size_t(t)], 0);  // one "head": latent + RoPE key
+      const kernels::HeadGroup g{q_cat.get() + (t * H + h0) * W, W, nh, rows.data, rows.stride, W, rows.data, rows.stride, L,
+                                 in.batch.pos[size_t(t)] + 1, opt_.kq_scale, c_lat.get() + (t * H + h0) * L, L,
+                                 nullptr, in.cache.type()};
       kernels::attend_group(ctx.kernels.isa(), g, scratch.get() + tid * per_thread);
     }
   });
@@ -139,7 +140,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   // [n, H, nope + rope] (each head's nope part beside the shared rope part).
   struct Seq {
     int64_t n = 0;
-    FloatBuffer kv, k;
+    FloatBuffer kv, k, wide;  // wide: the latent rows as f32 when the cache holds halves
   };
   std::map<int32_t, Seq> full;
   for (int64_t t = 0; t < T; ++t) {
@@ -149,7 +150,12 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   int64_t max_len = 0;
   for (auto& [seq, f] : full) {
     max_len = std::max(max_len, f.n);
-    const float* latent = in.cache.k(in.layer, seq, 0);
+    const float* latent = static_cast<const float*>(in.cache.k_rows(in.layer, seq, 0).data);
+    if (in.cache.type() != kernels::KvType::F32) {
+      f.wide = alloc_floats(ctx, f.n * W);
+      in.cache.load_k(in.layer, seq, f.n, f.wide.get());
+      latent = f.wide.get();
+    }
     f.kv = alloc_floats(ctx, f.n * H * dkv);
     ctx.kernels.matmul(ctx.pool, wkv_b_.w, latent, f.n, W, f.kv.get(), H * dkv);
     f.k = alloc_floats(ctx, f.n * H * dqk);

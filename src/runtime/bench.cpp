@@ -24,35 +24,45 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab, uint64_t seed) {
   for (auto& x : t) x = int32_t(rng() % uint64_t(n_vocab));
   return t;
 }
+
+// n random tokens at positions pos0.. of sequence 0 in batches of batch_size.
+void run_tokens(Engine& engine, KvCache& cache, int64_t n, int32_t batch_size, uint64_t seed) {
+  FRUGAL_CHECK(cache.length(0) + n <= cache.n_ctx(), "bench: {} + {} tokens exceed the cache's {} positions",
+               cache.length(0), n, cache.n_ctx());
+  const auto tokens = random_tokens(n, engine.model().info().n_vocab, seed);
+  const int64_t pos0 = cache.length(0);
+  std::vector<float> logits(static_cast<size_t>(engine.model().info().n_vocab));
+  Batch b;
+  for (int64_t begin = 0; begin < n; begin += batch_size) {
+    const int64_t end = std::min<int64_t>(n, begin + batch_size);
+    b.clear();
+    for (int64_t i = begin; i < end; ++i) b.add(tokens[size_t(i)], int32_t(pos0 + i), 0, i + 1 == end);
+    engine.model().forward(engine.context(), b, cache, logits.data());
+  }
+}
 }  // namespace
 
-BenchSample bench_prompt(Engine& engine, int64_t n_prompt, int32_t batch_size, uint64_t seed) {
-  const auto tokens = random_tokens(n_prompt, engine.model().info().n_vocab, seed);
-  auto cache = engine.new_cache(n_prompt + 1);
-  std::vector<float> logits(static_cast<size_t>(engine.model().info().n_vocab));
-  Timer t;
-  Batch b;
-  for (int64_t begin = 0; begin < n_prompt; begin += batch_size) {
-    const int64_t end = std::min<int64_t>(n_prompt, begin + batch_size);
-    b.clear();
-    for (int64_t i = begin; i < end; ++i) b.add(tokens[size_t(i)], int32_t(i), 0, i + 1 == end);
-    engine.model().forward(engine.context(), b, *cache, logits.data());
-  }
-  return {t.seconds(), n_prompt};
+void bench_fill(Engine& engine, KvCache& cache, int64_t depth, int32_t batch_size, uint64_t seed) {
+  cache.clear(0);
+  if (depth > 0) run_tokens(engine, cache, depth, batch_size, seed ^ 0x5eed);
 }
 
-BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed) {
-  const auto tokens = random_tokens(n_gen, engine.model().info().n_vocab, seed);
-  auto cache = engine.new_cache(n_gen + 1);
-  std::vector<float> logits(static_cast<size_t>(engine.model().info().n_vocab));
+BenchSample bench_prompt(Engine& engine, KvCache& cache, int64_t n_prompt, int32_t batch_size, uint64_t seed) {
+  const int64_t depth = cache.length(0);
   Timer t;
-  Batch b;
-  for (int64_t i = 0; i < n_gen; ++i) {
-    b.clear();
-    b.add(tokens[size_t(i)], int32_t(i), 0, true);
-    engine.model().forward(engine.context(), b, *cache, logits.data());
-  }
-  return {t.seconds(), n_gen};
+  run_tokens(engine, cache, n_prompt, batch_size, seed);
+  const double s = t.seconds();
+  cache.truncate(0, depth);
+  return {s, n_prompt};
+}
+
+BenchSample bench_generate(Engine& engine, KvCache& cache, int64_t n_gen, uint64_t seed) {
+  const int64_t depth = cache.length(0);
+  Timer t;
+  run_tokens(engine, cache, n_gen, 1, seed);
+  const double s = t.seconds();
+  cache.truncate(0, depth);
+  return {s, n_gen};
 }
 
 double measure_read_bandwidth(ThreadPool& pool, uint64_t bytes, int reps, kernels::Isa isa) {

@@ -14,10 +14,15 @@ struct BenchSample {
   double tps() const { return seconds > 0 ? double(tokens) / seconds : 0; }
 };
 
-// Prompt processing: n_prompt random tokens from an empty cache, in batches of batch_size.
-BenchSample bench_prompt(Engine& engine, int64_t n_prompt, int32_t batch_size, uint64_t seed);
-// Generation: n_gen single-token forward passes from an empty cache (like llama-bench tg).
-BenchSample bench_generate(Engine& engine, int64_t n_gen, uint64_t seed);
+// Fills sequence 0 of `cache` with `depth` random tokens (untimed): the context a measurement
+// starts from (llama-bench -d).
+void bench_fill(Engine& engine, KvCache& cache, int64_t depth, int32_t batch_size, uint64_t seed);
+// Prompt processing: n_prompt random tokens after what sequence 0 of `cache` holds, in batches
+// of batch_size; the cache is truncated back afterwards, so repetitions start alike.
+BenchSample bench_prompt(Engine& engine, KvCache& cache, int64_t n_prompt, int32_t batch_size, uint64_t seed);
+// Generation: n_gen single-token forward passes after what sequence 0 holds (like llama-bench
+// tg), then the cache truncated back.
+BenchSample bench_generate(Engine& engine, KvCache& cache, int64_t n_gen, uint64_t seed);
 
 // Bytes per second that the pool's threads read from a buffer far larger than the caches
 // (median of `reps` passes over `bytes`), with the widest loads of `isa` (kernels::read_all).

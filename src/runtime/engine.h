@@ -21,6 +21,7 @@ struct EngineOptions {
   kernels::Isa isa = kernels::Isa::Auto;
   bool load_tokenizer = true;
   bool repack = true;  // let the kernels repack weights at load (Kernels::weight_preparer)
+  kernels::KvType cache_type = kernels::KvType::F32;  // element type of the caches new_cache makes
 };
 
 class Engine {
@@ -34,7 +35,8 @@ class Engine {
   ThreadPool& pool() { return pool_; }
   const kernels::Kernels& kernels() const { return kernels_; }
   ForwardContext context() { return ForwardContext{pool_, kernels_, &scratch_}; }
-  // A cache for up to n_ctx positions per sequence (0: the model's training context, capped at 4096).
+  // A cache for up to n_ctx positions per sequence (0: the model's training context, capped at
+  // 4096), holding EngineOptions::cache_type elements.
   std::unique_ptr<KvCache> new_cache(int64_t n_ctx = 0) const;
 
  private:
@@ -44,6 +46,7 @@ class Engine {
   std::unique_ptr<Tokenizer> tokenizer_;
   ThreadPool pool_;
   kernels::Kernels kernels_;
+  kernels::KvType cache_type_;
   ScratchPool scratch_;  // activation buffers, reused across forward passes
 };
 

@@ -26,7 +26,8 @@ def peak_rss_ok(preset, stderr, path):
         if line.startswith("peak RSS:"):
             rss = int(line.split()[2])
         if line.startswith("kv cache:"):
-            kv = int(line.split()[2]) * 64  # the cache grows in steps of 64 positions at least
+            # "kv cache: TYPE, N bytes per token ..."; the cache grows in steps of 64 positions at least
+            kv = int(line.split()[3]) * 64
     if rss is None or kv is None:
         print(f"FAIL {preset}: no peak RSS / kv cache line in --verbose output")
         return False

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fp16.h"
 #include "kernels/attention.h"
 
 namespace frugal::kernels {
@@ -20,12 +21,14 @@ struct Shape {
 };
 
 // Buffers for one group with rows padded past their dims (strides != dims catch indexing
-// mistakes); alias: v = k with the same stride (latent attention, dv <= dk).
+// mistakes); alias: v = k with the same stride (latent attention, dv <= dk). With a half cache
+// g reads k16/v16, and k/v hold the same values widened (the f32 group of the same numbers).
 struct GroupData {
   std::vector<float> q, k, v;
+  std::vector<uint16_t> k16, v16;
   HeadGroup g{};
 
-  GroupData(const Shape& s, bool alias, uint32_t seed) {
+  GroupData(const Shape& s, bool alias, uint32_t seed, KvType kv = KvType::F32) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> d(0.0f, 1.0f);
     const int64_t q_stride = s.dk + 5, k_stride = s.dk + 7, v_stride = alias ? k_stride : s.dv + 3;
@@ -41,6 +44,24 @@ struct GroupData {
     const float scale = 2.0f / std::sqrt(float(s.dk));
     g = {q.data(), q_stride, s.n_q, k.data(), k_stride, s.dk, alias ? k.data() : v.data(), v_stride, s.dv,
          s.n, scale, nullptr, s.dv + 2};
+    if (kv == KvType::F16) {
+      for (auto [f, h] : {std::pair{&k, &k16}, std::pair{&v, &v16}})
+        for (float& x : *f) {
+          h->push_back(float_to_fp16(x));
+          x = fp16_to_float(h->back());
+        }
+      g.k = k16.data();
+      g.v = alias ? k16.data() : v16.data();
+      g.kv = kv;
+    }
+  }
+  // The same group over the f32 copies of the keys and values.
+  HeadGroup f32() const {
+    HeadGroup r = g;
+    r.k = k.data();
+    r.v = g.v == g.k ? k.data() : v.data();
+    r.kv = KvType::F32;
+    return r;
   }
 };
 
@@ -108,6 +129,32 @@ TEST(AttentionKernel, EveryIsaMatchesReference) {
     }
 }
 
+// A half cache: every ISA against the reference on the same halves, and that reference equal
+// to the f32 reference on the halves' values widened (exact widening, f32-rounded outputs).
+TEST(AttentionKernel, HalfCacheMatchesReferenceOnWidenedValues) {
+  for (const Shape& s : kShapes)
+    for (bool alias : {false, true}) {
+      if (alias && s.dv > s.dk) continue;
+      const GroupData d(s, alias, uint32_t(s.n * 7 + s.n_q), KvType::F16);
+      const auto ref = run(Isa::Reference, d.g);
+      const auto wide = run(Isa::Reference, d.f32());
+      ASSERT_EQ(ref.size(), wide.size());
+      for (int64_t i = 0; i < d.g.n_q; ++i)
+        for (int64_t c = 0; c < d.g.dv; ++c) {
+          const size_t at = size_t(i * d.g.out_stride + c);
+          ASSERT_EQ(ref[at], wide[at]) << name(Isa::Reference, s, alias) << " f16 head " << i << " dim " << c;
+        }
+      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias) + " f16");
+    }
+}
+
+TEST(AttentionKernel, CacheTypeNames) {
+  EXPECT_EQ(kv_type_from_name("f16"), KvType::F16);
+  EXPECT_EQ(kv_type_from_name(kv_type_name(KvType::F32)), KvType::F32);
+  EXPECT_EQ(kv_type_size(KvType::F16), 2);
+  EXPECT_THROW(kv_type_from_name("q8_0"), Error);
+}
+
 // One head equals the textbook formula (softmax of the scaled dots, then the weighted sum),
 // computed here independently of the kernel's code.
 TEST(AttentionKernel, ReferenceMatchesTextbookFormula) {
@@ -117,14 +164,14 @@ TEST(AttentionKernel, ReferenceMatchesTextbookFormula) {
   double sum = 0;
   for (int64_t j = 0; j < g.n; ++j) {
     double s = 0;
-    for (int64_t c = 0; c < g.dk; ++c) s += double(g.q[c]) * g.k[size_t(j * g.k_stride + c)];
+    for (int64_t c = 0; c < g.dk; ++c) s += double(g.q[c]) * d.k[size_t(j * g.k_stride + c)];
     p[size_t(j)] = std::exp(s * g.scale);
     sum += p[size_t(j)];
   }
   const auto out = run(Isa::Reference, g);
   for (int64_t c = 0; c < g.dv; ++c) {
     double want = 0;
-    for (int64_t j = 0; j < g.n; ++j) want += p[size_t(j)] / sum * g.v[size_t(j * g.v_stride + c)];
+    for (int64_t j = 0; j < g.n; ++j) want += p[size_t(j)] / sum * d.v[size_t(j * g.v_stride + c)];
     EXPECT_NEAR(out[size_t(c)], want, 1e-6) << c;
   }
 }
@@ -160,8 +207,10 @@ TEST(AttentionKernel, HugeScoresDoNotOverflow) {
 // the same query run alone over its first lens[i] positions, on every ISA; the lengths end
 // inside, at the edge of and before blocks of positions, and at 1.
 TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
-  for (const Shape& s : {Shape{8, 64, 64, 200}, Shape{6, 192, 128, 70}, Shape{3, 48, 48, 9}, Shape{64, 64, 64, 130}}) {
-    GroupData d(s, false, uint32_t(s.n + 17));
+  for (const auto& [s, kv] : {std::pair{Shape{8, 64, 64, 200}, KvType::F32}, std::pair{Shape{6, 192, 128, 70}, KvType::F32},
+                              std::pair{Shape{3, 48, 48, 9}, KvType::F32}, std::pair{Shape{64, 64, 64, 130}, KvType::F32},
+                              std::pair{Shape{16, 64, 64, 130}, KvType::F16}, std::pair{Shape{4, 64, 64, 70}, KvType::F16}}) {
+    GroupData d(s, false, uint32_t(s.n + 17), kv);
     std::vector<int64_t> lens(size_t(s.n_q));
     for (int64_t i = 0; i < s.n_q; ++i) {
       const int64_t choices[] = {s.n, 1, 64, 65, s.n - 1, 63, 129, 2};
@@ -176,7 +225,8 @@ TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
       const auto o = run(Isa::Reference, one);
       std::copy_n(o.begin(), s.dv, alone.begin() + i * g.out_stride);
     }
-    for (Isa isa : isas()) expect_close(alone, run(isa, g), g, name(isa, s, false) + " with lengths");
+    for (Isa isa : isas())
+      expect_close(alone, run(isa, g), g, name(isa, s, false) + " with lengths " + kv_type_name(kv));
   }
 }
 

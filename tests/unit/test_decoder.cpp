@@ -112,6 +112,42 @@ TEST_P(DecoderArch, MultiSequenceBatchEqualsSeparateRuns) {
   }
 }
 
+// A half-precision cache: the prompt batch and token-by-token decoding agree (both read the
+// same halves; with MLA the naive and absorbed paths), on the reference and the best kernels;
+// and the logits stay within half rounding of the f32 cache's, without being identical (the
+// cache does hold halves).
+TEST_P(DecoderArch, HalfCacheTracksF32Cache) {
+  Runner r(write_tiny_model(GetParam(), "tiny_half_" + GetParam() + ".gguf"));
+  const int64_t V = r.V();
+  const std::vector<int32_t> s = {1, 5, 9, 2, 7, 3, 30, 11, 4, 4, 8, 1, 0, 6, 2, 19, 23, 5};
+  const int64_t n = int64_t(s.size());
+  const auto run = [&](kernels::Isa isa, kernels::KvType type, bool one_batch) {
+    r.k = kernels::Kernels::select(isa);
+    KvCache cache(r.model->kv_shapes(), 64, type);
+    std::vector<float> out(size_t(n * V));
+    Batch b;
+    for (int64_t i = 0; i < n; ++i) {
+      b.add(s[size_t(i)], int32_t(i), 0, true);
+      if (one_batch && i + 1 < n) continue;
+      r.model->forward(r.ctx(), b, cache, out.data() + (one_batch ? 0 : i * V));
+      b.clear();
+    }
+    return out;
+  };
+  const auto f32 = run(kernels::Isa::Reference, kernels::KvType::F32, false);
+  double mx = 0;
+  for (float x : f32) mx = std::max(mx, double(std::fabs(x)));
+  ASSERT_GT(mx, 0.0);
+  for (kernels::Isa isa : {kernels::Isa::Reference, kernels::detect_best_isa()}) {
+    const auto steps = run(isa, kernels::KvType::F16, false);
+    const auto batch = run(isa, kernels::KvType::F16, true);
+    const double to_f32 = max_abs_diff(steps.data(), f32.data(), n * V);
+    EXPECT_LT(max_abs_diff(batch.data(), steps.data(), n * V), 1e-4 * mx) << kernels::isa_name(isa);
+    EXPECT_LT(to_f32, 5e-3 * mx) << kernels::isa_name(isa);
+    EXPECT_GT(to_f32, 0.0) << kernels::isa_name(isa);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, DecoderArch,
                          ::testing::Values("llama", "qwen2", "qwen3", "qwen3moe", "qwen2moe", "olmoe", "mixtral",
                                            "deepseek2", "deepseek2_v3"));

@@ -58,6 +58,37 @@ TEST(Ops, SoftmaxAvx2MatchesScalarWithInfinities) {
   }
 }
 
+// F16C conversions give the portable path's halves bit for bit: normal values across the
+// range, halfway ties (round to even), subnormals, overflow to infinity, signed zeros.
+TEST(Ops, HalfConversionF16cMatchesScalar) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C";
+  std::vector<float> x = randoms(1000, 3.0f, 4);
+  for (float e : {1e-8f, 3e-5f, 6.1e-5f, 1.0f, 1000.0f, 65504.0f, 65520.0f, 1e6f}) {
+    x.push_back(e);
+    x.push_back(-e * 1.0001f);
+  }
+  for (uint32_t m = 0; m < 64; ++m) x.push_back(1.0f + (float(m) + 0.5f) / 1024.0f);  // ties: 11 bits + a half
+  x.push_back(0.0f);
+  x.push_back(-0.0f);
+  x.push_back(std::numeric_limits<float>::infinity());
+  std::vector<uint16_t> a(x.size()), b(x.size());
+  to_half_scalar(x.data(), a.data(), int64_t(x.size()));
+  to_half_f16c(x.data(), b.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(a[i], b[i]) << i << ": " << x[i];
+  std::vector<float> wa(x.size()), wb(x.size());
+  from_half_scalar(a.data(), wa.data(), int64_t(a.size()));
+  from_half_f16c(a.data(), wb.data(), int64_t(a.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(std::signbit(wa[i]), std::signbit(wb[i])) << i;
+    ASSERT_EQ(wa[i], wb[i]) << i;
+    if (std::fabs(x[i]) < 65504.0f) {
+      ASSERT_LE(std::fabs(wa[i] - x[i]), std::fabs(x[i]) / 2048.0f + 6e-8f) << x[i];
+    }
+  }
+  EXPECT_EQ(a[x.size() - 1], 0x7c00);  // inf
+}
+
 TEST(Ops, SoftmaxClosedForm) {
   float x[3] = {0.0f, std::log(2.0f), std::log(5.0f)};
   softmax(x, 3);

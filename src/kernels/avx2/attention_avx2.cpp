@@ -3,6 +3,9 @@
 
 namespace frugal::kernels {
 
-void attend_group_avx2(const HeadGroup& g, float* scratch) { GroupAttention<Vec256>::run(g, scratch); }
+void attend_group_avx2(const HeadGroup& g, float* scratch) { 
+  if (g.kv == KvType::F16) return GroupAttention<Vec256, uint16_t>::run(g, scratch);
+  GroupAttention<Vec256, float>::run(g, scratch);
+}
 
 }  // namespace frugal::kernels

@@ -1,4 +1,4 @@
-// AVX2 + FMA versions of the exp-heavy row operations (SiLU gating, softmax).
+// AVX2 + FMA + F16C versions of the row operations: SiLU gating, softmax (exp-heavy), half conversion.
 #include <immintrin.h>
 
 #include <cmath>
@@ -70,6 +70,20 @@ void softmax_avx2(float* x, int64_t n) {
   const __m256 inv = _mm256_set1_ps(float(1.0 / sum));
   for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
   for (; i < n; ++i) x[i] *= float(1.0 / sum);
+}
+
+void to_half_f16c(const float* x, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i) out[i] = uint16_t(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
+}
+
+void from_half_f16c(const uint16_t* x, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+  for (; i < n; ++i) out[i] = _cvtsh_ss(x[i]);
 }
 
 }  // namespace frugal::kernels

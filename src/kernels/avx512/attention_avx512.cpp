@@ -9,6 +9,9 @@
 
 namespace frugal::kernels {
 
-void attend_group_avx512(const HeadGroup& g, float* scratch) { GroupAttention<Vec512>::run(g, scratch); }
+void attend_group_avx512(const HeadGroup& g, float* scratch) { 
+  if (g.kv == KvType::F16) return GroupAttention<Vec512, uint16_t>::run(g, scratch);
+  GroupAttention<Vec512, float>::run(g, scratch);
+}
 
 }  // namespace frugal::kernels

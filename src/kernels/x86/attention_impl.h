@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/attention.h"
@@ -43,6 +44,7 @@ struct Vec256 {
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V load(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   static void store(float* p, V x) { _mm256_storeu_ps(p, x); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
@@ -88,6 +90,9 @@ struct Vec512 {
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static V load(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
   static void store(float* p, V x) { _mm512_storeu_ps(p, x); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
@@ -144,7 +149,9 @@ typename T::V exp_nonpositive(typename T::V x) {
   return T::ldexp(p, n);
 }
 
-template <class T>
+// E: the element type of the cached keys and values, float or uint16_t (IEEE half, widened by
+// T::load).
+template <class T, class E>
 class GroupAttention {
  public:
   // scratch: attend_scratch_floats(a) floats; a.dk and a.dv multiples of T::kWidth.
@@ -158,8 +165,10 @@ class GroupAttention {
     b.inv = b.corr + a.n_q;
     b.kt = attend_transposes(a.n_q, a.dk) ? b.inv + a.n_q : nullptr;
     // Values packed once a block's rows are re-read by 8 head sub-groups or more (microbench,
-    // n 512: 64 queries 55-57 -> 53-54 us; 16 queries 5% slower, so not there).
-    b.vp = b.kt && a.n_q >= 8 * T::kValueHeads ? b.kt + a.dk * kAttendBlock : nullptr;
+    // n 512: 64 queries 55-57 -> 53-54 us; 16 queries 5% slower, so not there). Half values
+    // are always widened there once the keys are transposed: every sub-group would convert them.
+    const bool pack = std::is_same_v<E, uint16_t> || a.n_q >= 8 * T::kValueHeads;
+    b.vp = b.kt && pack ? b.kt + a.dk * kAttendBlock : nullptr;
     for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
       b.j0 = j0;
       b.nb = std::min(kAttendBlock, a.n - j0);
@@ -186,14 +195,14 @@ class GroupAttention {
     float* inv = nullptr;    // [n_q] 1 / l, on the last block
     float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (attend_transposes)
     float* vp = nullptr;     // [kAttendBlock][dv] the block's values packed (with kt, many queries)
-    const float* v = nullptr;  // the block's first value row: in a.v, or vp
+    const void* v = nullptr;  // the block's first value row: in a.v (type E), or vp (float)
     int64_t v_stride = 0;
     bool first = false, last = false;
   };
 
   // s[g * ld + j] = scale * q_g . k_j for heads g < G and positions j < J (1 or 4).
   template <int G, int J>
-  static void score_tile(const HeadGroup& a, const float* q, const float* k, float* s, int64_t ld) {
+  static void score_tile(const HeadGroup& a, const float* q, const E* k, float* s, int64_t ld) {
     V acc[G][J];
     for (int g = 0; g < G; ++g)
       for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
@@ -217,7 +226,7 @@ class GroupAttention {
 
   // out tile [c0, c0 + U * W) of heads i0 .. i0 + G: previous partial sums rescaled by corr
   // (none on the first block), plus sum_j p[g][j] v_j over the block, times 1/l on the last.
-  template <int G, int U>
+  template <class VE, int G, int U>
   static void value_tile(const HeadGroup& a, const Block& b, int64_t i0, int64_t c0) {
     V acc[G][U];
     for (int g = 0; g < G; ++g) {
@@ -226,7 +235,7 @@ class GroupAttention {
       for (int u = 0; u < U; ++u) acc[g][u] = b.first ? T::zero() : T::mul(T::load(o + u * W), f);
     }
     const float* p = b.p + i0 * b.ld;
-    const float* v = b.v + c0;
+    const VE* v = static_cast<const VE*>(b.v) + c0;
     for (int64_t j = 0; j < b.nb; ++j, v += b.v_stride) {
       V vv[U];
       for (int u = 0; u < U; ++u) vv[u] = T::load(v + u * W);
@@ -266,26 +275,27 @@ class GroupAttention {
   }
 
   // Tables of the instances by sub-group size (and tile width), chosen at run time.
-  using ScoreFn = void (*)(const HeadGroup&, const float*, const float*, float*, int64_t);
+  using ScoreFn = void (*)(const HeadGroup&, const float*, const E*, float*, int64_t);
   using TileFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
   template <int J, int... G>
   static constexpr std::array<ScoreFn, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
     return {&score_tile<G + 1, J>...};
   }
-  template <bool kScores, int G, int U>
+  // Score tiles (kScores) or value tiles over value rows of type VE.
+  template <bool kScores, class VE, int G, int U>
   static void tile(const HeadGroup& a, const Block& b, int64_t i0, int64_t c0) {
     if constexpr (kScores) score_tile_t<G, U>(a, b, i0, c0);
-    else value_tile<G, U>(a, b, i0, c0);
+    else value_tile<VE, G, U>(a, b, i0, c0);
   }
-  template <bool kScores, int G, int... U>
+  template <bool kScores, class VE, int G, int... U>
   static constexpr std::array<TileFn, sizeof...(U)> tile_row(std::integer_sequence<int, U...>) {
-    return {&tile<kScores, G, U + 1>...};
+    return {&tile<kScores, VE, G, U + 1>...};
   }
   // [heads - 1][vectors - 1] for up to kValueHeads heads and kValueVecs vectors.
-  template <bool kScores, int... G>
+  template <bool kScores, class VE, int... G>
   static constexpr auto tile_table(std::integer_sequence<int, G...>) {
     return std::array<std::array<TileFn, T::kValueVecs>, sizeof...(G)>{
-        tile_row<kScores, G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
+        tile_row<kScores, VE, G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
   }
   // fn(g, u, i0, c0) over head sub-groups (inner) and tiles of kValueVecs vectors of [0, n).
   template <class F>
@@ -307,7 +317,7 @@ class GroupAttention {
     for (int64_t jj = 0; jj < b.nb;) {
       const bool quad = jj + 4 <= b.nb;
       const auto& fns = quad ? kScore4 : kScore1;
-      const float* k = a.k + (b.j0 + jj) * a.k_stride;
+      const E* k = static_cast<const E*>(a.k) + (b.j0 + jj) * a.k_stride;
       for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
         const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
         fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, b.p + i0 * b.ld + jj, b.ld);
@@ -319,16 +329,17 @@ class GroupAttention {
   // Many queries per key (prompt tiles): the block's keys transposed once, then
   // scores of W positions per vector. Positions past nb get zero keys (scores never read).
   static void block_scores_transposed(const HeadGroup& a, const Block& b) {
+    const E* k = static_cast<const E*>(a.k) + b.j0 * a.k_stride;
     for (int64_t jc = 0; jc < b.nb; jc += W) {
       const int64_t rows = std::min<int64_t>(W, b.nb - jc);
       for (int64_t dc = 0; dc < a.dk; dc += W) {
         V r[W];
-        for (int i = 0; i < W; ++i) r[i] = i < rows ? T::load(a.k + (b.j0 + jc + i) * a.k_stride + dc) : T::zero();
+        for (int i = 0; i < W; ++i) r[i] = i < rows ? T::load(k + (jc + i) * a.k_stride + dc) : T::zero();
         T::transpose(r);
         for (int i = 0; i < W; ++i) T::store(b.kt + (dc + i) * kAttendBlock + jc, r[i]);
       }
     }
-    static constexpr auto kScore = tile_table<true>(std::make_integer_sequence<int, T::kValueHeads>{});
+    static constexpr auto kScore = tile_table<true, float>(std::make_integer_sequence<int, T::kValueHeads>{});
     tiles(a, b.nb, [&](int64_t g, int64_t u, int64_t i0, int64_t jc) { kScore[size_t(g - 1)][size_t(u - 1)](a, b, i0, jc); });
   }
 
@@ -365,16 +376,19 @@ class GroupAttention {
   // queries the rows are first packed together: a cache's rows lie a few KiB apart, so a
   // block's stripes share a handful of L1 sets and would come from L2 for every sub-group.
   static void block_values(const HeadGroup& a, Block& b) {
-    b.v = a.v + b.j0 * a.v_stride;
+    const E* v = static_cast<const E*>(a.v) + b.j0 * a.v_stride;
+    b.v = v;
     b.v_stride = a.v_stride;
     if (b.vp) {
       for (int64_t j = 0; j < b.nb; ++j)
-        for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, T::load(b.v + j * a.v_stride + c));
+        for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, T::load(v + j * a.v_stride + c));
       b.v = b.vp;
       b.v_stride = a.dv;
     }
-    static constexpr auto kValue = tile_table<false>(std::make_integer_sequence<int, T::kValueHeads>{});
-    tiles(a, a.dv, [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { kValue[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
+    static constexpr auto kFloat = tile_table<false, float>(std::make_integer_sequence<int, T::kValueHeads>{});
+    static constexpr auto kCached = tile_table<false, E>(std::make_integer_sequence<int, T::kValueHeads>{});
+    const auto& fns = b.vp ? kFloat : kCached;
+    tiles(a, a.dv, [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { fns[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
   }
 };
 
