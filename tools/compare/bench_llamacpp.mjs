@@ -2,16 +2,18 @@
 // prebuilt binaries (it picks the CPU variant at run time: zen4, icelake, haswell, ...), for
 // side-by-side runs with `frugal bench`. Like llama-bench: pp evaluates n_prompt random tokens
 // in batches of 512; tg decodes n_gen tokens one at a time, each with its logits (plus a greedy
-// pick). Prints one JSON object.
+// pick). With DEPTH, both run after DEPTH cached tokens (llama-bench -d): the context is filled
+// once and cut back to DEPTH after every repetition. The KV cache is llama.cpp's default (f16).
+// Prints one JSON object.
 //
-//   node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS]
+//   node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]
 import {getLlama} from "node-llama-cpp";
 
-const [modelPath, nPrompt, nGen, reps, threads] = [
+const [modelPath, nPrompt, nGen, reps, threads, depth] = [
   process.argv[2], Number(process.argv[3] ?? 512), Number(process.argv[4] ?? 128),
-  Number(process.argv[5] ?? 3), Number(process.argv[6] ?? 2)];
-if (!modelPath || !(nPrompt >= 0) || !(nGen >= 0) || !(reps >= 1) || !(threads >= 1)) {
-  console.error("usage: node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS]");
+  Number(process.argv[5] ?? 3), Number(process.argv[6] ?? 2), Number(process.argv[7] ?? 0)];
+if (!modelPath || !(nPrompt >= 0) || !(nGen >= 0) || !(reps >= 1) || !(threads >= 1) || !(depth >= 0)) {
+  console.error("usage: node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]");
   process.exit(2);
 }
 
@@ -31,28 +33,31 @@ function median(v) {
 
 const llama = await getLlama({gpu: false, logLevel: "error"});
 const model = await llama.loadModel({modelPath, gpuLayers: 0});
-const context = await model.createContext({contextSize: Math.max(nPrompt, nGen) + 16, batchSize: 512, threads});
+const context = await model.createContext(
+    {contextSize: depth + Math.max(nPrompt, nGen) + 16, batchSize: 512, threads});
+const seq = context.getSequence();
+if (depth > 0) await seq.evaluateWithoutGeneratingNewTokens(tokens(depth, 99));
+const cutBack = async () => seq.eraseContextTokenRanges([{start: depth, end: seq.nextTokenIndex}]);
 const pp = [], tg = [];
 for (let r = 0; r < reps; ++r) {
   if (nPrompt > 0) {
-    const seq = context.getSequence();
     const t0 = performance.now();
     await seq.evaluateWithoutGeneratingNewTokens(tokens(nPrompt, r + 1));
     pp.push(nPrompt / ((performance.now() - t0) / 1000));
-    seq.dispose();
+    await cutBack();
   }
   if (nGen > 0) {
-    const seq = context.getSequence();
     let n = 0;
     const t0 = performance.now();
     for await (const _ of seq.evaluate(tokens(1, r + 7), {temperature: 0})) if (++n >= nGen) break;
     tg.push(n / ((performance.now() - t0) / 1000));
-    seq.dispose();
+    await cutBack();
   }
 }
+seq.dispose();
 console.log(JSON.stringify({
   engine: "llama.cpp via node-llama-cpp 3.21.1 (prebuilt CPU binaries)", model: modelPath, threads,
-  n_prompt: nPrompt, n_gen: nGen, pp_samples: pp, tg_samples: tg,
+  n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: "f16", pp_samples: pp, tg_samples: tg,
   pp_tokens_per_second_median: pp.length ? median(pp) : null,
   tg_tokens_per_second_median: tg.length ? median(tg) : null}));
 await context.dispose();

@@ -1,12 +1,15 @@
 #!/bin/bash
 # frugal bench and llama.cpp interleaved on the same models in the same minutes (a shared
 # host's bandwidth and clocks drift, so each pair of runs is compared, not runs hours apart).
-#   tools/compare/side_by_side.sh ROUNDS MODEL.gguf N_PROMPT N_GEN [MODEL N_PROMPT N_GEN ...]
+#   [DEPTH=D] tools/compare/side_by_side.sh ROUNDS MODEL.gguf N_PROMPT N_GEN [MODEL N_PROMPT N_GEN ...]
+# DEPTH: tokens already in the context (default 0). Both engines use an f16 KV cache
+# (llama.cpp's default; frugal's --cache-type f16).
 # Needs build/frugal and, once, `npm ci` in tools/compare (node-llama-cpp's prebuilt binaries,
 # about 700 MB with the GPU variants npm also fetches). Writes JSON lines to stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 frugal=${FRUGAL:-$here/../../build/frugal}
+depth=${DEPTH:-0}
 rounds=$1
 shift
 [ -d "$here/node_modules/node-llama-cpp" ] || (cd "$here" && npm ci --no-audit --no-fund >&2)
@@ -14,8 +17,8 @@ for ((r = 1; r <= rounds; ++r)); do
   args=("$@")
   for ((i = 0; i < ${#args[@]}; i += 3)); do
     m=${args[i]} p=${args[i + 1]} n=${args[i + 2]}
-    "$frugal" bench -m "$m" -t 2 -p "$p" -n "$n" -r 3 --json 2>/dev/null | python3 -c \
+    "$frugal" bench -m "$m" -t 2 -p "$p" -n "$n" -d "$depth" --cache-type f16 -r 3 --json 2>/dev/null | python3 -c \
       'import json,sys; [print(json.dumps({"engine": "frugal", **r})) for r in json.load(sys.stdin)]'
-    node "$here/bench_llamacpp.mjs" "$m" "$p" "$n" 3 2 2>/dev/null | tail -n 1
+    node "$here/bench_llamacpp.mjs" "$m" "$p" "$n" 3 2 "$depth" 2>/dev/null | tail -n 1
   done
 done
