@@ -16,6 +16,9 @@ Q8_0/Q4_0, Q8_K blocks of 256 for K-quants). That alone moves these small random
 matmul inputs rounded the same way (sim), and the engine must satisfy
     max_i err_i(engine) <= 1.5 * max_i err_i(sim) + 5e-3   and top-1 agreement >= 80% of rows (near-ties flip).
 (Measured: engine/sim error ratio 0.97-1.17; a kernel bug such as a wrong block scale gives O(1).)
+The F32 models also run with `--cache-type f16` against the reference whose keys and values are rounded
+to float16 after RoPE (frugalpy.engine_logits.half_cache_verdict: median row error, since values at a
+half-way point may round either way).
 A trained dense model is checked on real text (F16, 1e-4, batch and prefill): the file given as the
 only argument, e.g. the `--arch llama` output of tools/train_default.py, else models/default.gguf when
 that is dense (the shipped default is deepseek2 and checked by test_logits_moe.py).
@@ -29,7 +32,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import engine_errors, row_err
+from frugalpy.engine_logits import engine_errors, half_cache_verdict, row_err, run_engine
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import config_from_gguf, gguf_to_hf, permute_rows, write_gguf
 from frugalpy.torch_ref import CausalLM, load_state
@@ -86,9 +89,14 @@ def tokenizer_adder(n_vocab):
     return lambda w: add_tokenizer(w, tokens, types, merges, n_vocab - 1, n_vocab - 1, False)
 
 
-def reference(cfg, state, ids):
+def reference(cfg, state, ids, kv_dtype=None):
+    """float64 logits; kv_dtype: keys and values rounded to it (an engine cache of that type)."""
+    m = load_state(cfg, state, torch.float64)
+    for mod in m.modules():
+        if hasattr(mod, "kv_dtype"):
+            mod.kv_dtype = kv_dtype
     with torch.no_grad():
-        return load_state(cfg, state, torch.float64)(torch.tensor(ids)).numpy()
+        return m(torch.tensor(ids)).numpy()
 
 
 def q8_round(x, blk):
@@ -110,9 +118,9 @@ def reference_q8_activations(cfg, state, ids, blk):
         return m(torch.tensor(ids)).numpy()
 
 
-def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast_bound=None):
+def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast_bound=None, cache_type=None):
     try:
-        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa)
+        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa, cache_type)
     except Exception as e:  # noqa: BLE001 - report and count as a failure
         return check(label, False, str(e))
     worst = int(err.argmax())
@@ -207,6 +215,22 @@ def dense_checks(arch, cfg, state, ids, add_tok):
             for pf in (None, PREFILL):
                 label = f"{arch} {wname} isa={isa or 'auto'} {'prefill ' + str(pf) if pf else 'batch'}"
                 compare(label, path, ids, ref, cfg["vocab_size"], pf, isa)
+        if wname == "F32":
+            half_cache_checks(arch, cfg, path, gguf_to_hf(cfg, tensors), ids, ref)
+
+
+def half_cache_checks(arch, cfg, path, state, ids, ref):
+    """--cache-type f16 against the reference with keys and values rounded to float16 where the cache
+    stores them (after RoPE), by half_cache_verdict's median-row criterion."""
+    ref16 = reference(cfg, state, ids, torch.float16)
+    for isa in ("reference", None):
+        for pf in (None, PREFILL):
+            label = f"{arch} F32 f16-cache isa={isa or 'auto'} {'prefill ' + str(pf) if pf else 'batch'}"
+            try:
+                check(label, *half_cache_verdict(run_engine(path, ids, cfg["vocab_size"], pf, isa, cache_type="f16"),
+                                                 ref16, ref, TOL))
+            except Exception as e:  # noqa: BLE001 - report and count as a failure
+                check(label, False, str(e))
 
 
 def quant_checks(arch, cfg, ids):

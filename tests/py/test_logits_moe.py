@@ -9,7 +9,9 @@ sigmoid gate) and one with expert_used_count == expert_count; mixtral ("llama" +
 
 Per row i: err_i = max_j |engine_ij - ref_ij| / max_j |ref_ij|. `--isa reference` must keep
 max_i err_i <= 1e-4 for the whole prompt as one batch (naive MLA), --prefill 16 (then 16 KV-cache
-decode steps: absorbed MLA) and --prefill 8 (absorbed MLA prefill too).
+decode steps: absorbed MLA) and --prefill 8 (absorbed MLA prefill too). The same three runs with
+`--cache-type f16`, on the reference and the default kernels, must follow the reference whose cached
+keys/values (MLA: the normalised latent and the roped key) are rounded to float16 (half_cache_verdict).
 Routing cannot flip on float noise: router weights get a large gain (logits ~N(0, 4^2), sigmoid gating N(0, 2^2)),
 and every top-k / top-group decision in the reference must clear a margin of 1e-3 (log-probability
 units for softmax, biased-sigmoid units for sigmoid gating); engine f32 errors there are ~1e-6,
@@ -40,7 +42,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import engine_errors, row_err
+from frugalpy.engine_logits import engine_errors, half_cache_verdict, row_err, run_engine
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import permute_rows
 from frugalpy.hf_to_gguf_moe import config_from_gguf, gguf_to_hf, write_gguf
@@ -109,9 +111,14 @@ def random_state(cfg, seed):
     return sd
 
 
-def reference(cfg, state, ids, routing=False):
+def reference(cfg, state, ids, routing=False, kv_dtype=None):
+    """float64 logits (and the routing); kv_dtype: cached keys/values rounded to it (an engine cache of
+    that type)."""
     with torch.no_grad():
         m = load_state(cfg, state)
+        for mod in m.modules():
+            if hasattr(mod, "kv_dtype"):
+                mod.kv_dtype = kv_dtype
         out = m(torch.tensor(ids)).numpy()
     return (out, m.routing()) if routing else out
 
@@ -215,6 +222,15 @@ def oracle_checks(case, cfg, state, seed):
                      (16, "prefill 16 + decode" + (" (naive, then absorbed MLA)" if mla else "")),
                      (8, "prefill 8 + decode" + (" (absorbed MLA)" if mla else ""))):
         compare(f"{case} isa=reference {what}", path, ids, ref, c["vocab_size"], pf, "reference")
+    ref16 = reference(cfg, state, ids, kv_dtype=torch.float16)
+    for isa in ("reference", None):
+        for pf in (None, 16, 8):
+            label = f"{case} f16-cache isa={isa or 'auto'} {'prefill ' + str(pf) + ' + decode' if pf else 'one batch'}"
+            try:
+                check(label, *half_cache_verdict(run_engine(path, ids, c["vocab_size"], pf, isa, cache_type="f16"),
+                                                 ref16, ref, TOL))
+            except Exception as e:  # noqa: BLE001 - report and count as a failure
+                check(label, False, str(e))
     return path, ids, ref
 
 

@@ -92,6 +92,7 @@ class Attention(nn.Module):
             self.q_norm = RMSNorm(self.hd, c["rms_norm_eps"])
             self.k_norm = RMSNorm(self.hd, c["rms_norm_eps"])
         self.dropout = c.get("dropout", 0.0)
+        self.kv_dtype = None  # set to round cached keys and values (after RoPE) to that dtype, e.g. float16
 
     def forward(self, x, cos, sin, mask):
         B, T, _ = x.shape
@@ -102,6 +103,8 @@ class Attention(nn.Module):
             q, k = self.q_norm(q), self.k_norm(k)
         q = apply_rope(q.transpose(1, 2), cos, sin)
         k = apply_rope(k.transpose(1, 2), cos, sin)
+        if self.kv_dtype is not None:  # what a cache of that type holds
+            k, v = k.to(self.kv_dtype).to(q.dtype), v.to(self.kv_dtype).to(q.dtype)
         rep = self.nh // self.nkv  # GQA: query head h uses kv head h // rep
         k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
         att = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd) + mask

@@ -117,6 +117,7 @@ class GqaAttention(nn.Module):
         self.v_proj = nn.Linear(dim, self.nkv * self.hd, bias=bias)
         self.o_proj = nn.Linear(self.nh * self.hd, dim, bias=False)
         self.qk_norm, self.dropout = qk_norm, c["dropout"]
+        self.kv_dtype = None  # set to round cached keys and values (after RoPE) to that dtype, e.g. float16
         if qk_norm:
             full = qk_norm == "full"
             self.q_norm = RMSNorm(self.nh * self.hd if full else self.hd, eps)
@@ -133,6 +134,8 @@ class GqaAttention(nn.Module):
         cos, sin = rope
         q, k = apply_rope(q.transpose(1, 2), cos, sin), apply_rope(k.transpose(1, 2), cos, sin)
         v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
+        if self.kv_dtype is not None:  # what a cache of that type holds
+            k, v = k.to(self.kv_dtype).to(q.dtype), v.to(self.kv_dtype).to(q.dtype)
         rep = self.nh // self.nkv
         k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
         att = causal_attention(q, k, v, 1.0 / math.sqrt(self.hd), self.dropout, self.training)
@@ -158,6 +161,7 @@ class MlaAttention(nn.Module):
         self.kv_b_proj = nn.Linear(self.L, H * (self.nope + self.vd), bias=False)
         self.o_proj = nn.Linear(H * self.vd, dim, bias=False)
         self.scale, self.dropout = dqk ** -0.5, c["dropout"]
+        self.kv_dtype = None  # set to round the cached latent and RoPE key to that dtype, e.g. float16
         rs = c["rope_scaling"]
         if rs and rs.get("mscale_all_dim"):
             self.scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
@@ -167,11 +171,15 @@ class MlaAttention(nn.Module):
         q = self.q_proj(x) if hasattr(self, "q_proj") else self.q_b_proj(self.q_a_layernorm(self.q_a_proj(x)))
         q_nope, q_pe = q.view(B, T, H, -1).transpose(1, 2).split([self.nope, self.rope], -1)
         latent, k_pe = self.kv_a_proj_with_mqa(x).split([self.L, self.rope], -1)
-        kv = self.kv_b_proj(self.kv_a_layernorm(latent)).view(B, T, H, -1).transpose(1, 2)
-        k_nope, v = kv.split([self.nope, self.vd], -1)
+        latent = self.kv_a_layernorm(latent)
         cos, sin = rope
+        k_pe = apply_rope(deinterleave(k_pe[:, None]), cos, sin)
+        if self.kv_dtype is not None:  # the cache holds the normalised latent and the roped key
+            latent, k_pe = latent.to(self.kv_dtype).to(q.dtype), k_pe.to(self.kv_dtype).to(q.dtype)
+        kv = self.kv_b_proj(latent).view(B, T, H, -1).transpose(1, 2)
+        k_nope, v = kv.split([self.nope, self.vd], -1)
         q_pe = apply_rope(deinterleave(q_pe), cos, sin)
-        k_pe = apply_rope(deinterleave(k_pe[:, None]), cos, sin).expand(B, H, T, self.rope)
+        k_pe = k_pe.expand(B, H, T, self.rope)
         q, k = torch.cat((q_nope, q_pe), -1), torch.cat((k_nope, k_pe), -1)
         att = causal_attention(q, k, v, self.scale, self.dropout, self.training)
         return self.o_proj(att)
