@@ -59,8 +59,9 @@ void print_table(const std::vector<Row>& rows) {
                 r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
   std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth /\n"
-              "bytes a generated token reads (its weights; at depth d also its cache rows). Both rates are sampled before and after each repetition, and\n"
-              "the fraction is the median over repetitions of each one's t/s over its own roofline\n");
+              "bytes a generated token reads (its weights; at depth d also its cache rows). Both rates are sampled\n"
+              "before and after each repetition, and the fraction is the median over repetitions of each one's\n"
+              "t/s over its own roofline\n");
 }
 
 // Runs one model at one thread count and context depth: a.reps prompt and generation samples
@@ -99,7 +100,8 @@ std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::stri
     if (a.n_gen > 0) tg.tps.push_back(bench_generate(engine, *cache, a.n_gen, uint64_t(r)).tps());
     peak = std::max(peak, peak_rss_bytes());
     sample_machine();
-    if (a.n_prompt > 0 && params > 0 && around(peaks) > 0) pp.fractions.push_back(pp.tps.back() * params / around(peaks));
+    if (a.n_prompt > 0 && params > 0 && around(peaks) > 0)
+      pp.fractions.push_back(pp.tps.back() * params / around(peaks));
     if (a.n_gen > 0 && bytes_per_token > 0) tg.fractions.push_back(tg.tps.back() * bytes_per_token / around(bws));
   }
   const double macs = median(peaks);

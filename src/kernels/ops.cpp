@@ -33,8 +33,10 @@ const RowOps& row_ops() {
   static const RowOps ops = [] {
     __builtin_cpu_init();
     RowOps r{silu_mul_scalar, softmax_scalar, to_half_scalar, from_half_scalar};
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) r.silu_mul = silu_mul_avx2, r.softmax = softmax_avx2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) r.to_half = to_half_f16c, r.from_half = from_half_f16c;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      r.silu_mul = silu_mul_avx2, r.softmax = softmax_avx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+      r.to_half = to_half_f16c, r.from_half = from_half_f16c;
     return r;
   }();
   return ops;

@@ -117,10 +117,13 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
     for (int64_t task = b; task < e; ++task) {
       const int64_t t = task / runs, h0 = task % runs * per_run, nh = std::min(per_run, H - h0);
       if (nh <= 0) continue;
-      const KvRows rows = in.cache.k_rows(in.layer, in.batch.seq[size_t(t)], 0);  // one "head": latent + RoPE key
-      const kernels::HeadGroup g{q_cat.get() + (t * H + h0) * W, W, nh, rows.data, rows.stride, W, rows.data, rows.stride, L,
-                                 in.batch.pos[size_t(t)] + 1, opt_.kq_scale, c_lat.get() + (t * H + h0) * L, L,
-                                 nullptr, in.cache.type()};
+      // The cache's one "head": latent + RoPE key (keys), whose first L values are the values.
+      const KvRows rows = in.cache.k_rows(in.layer, in.batch.seq[size_t(t)], 0);
+      const kernels::HeadGroup g{q_cat.get() + (t * H + h0) * W, W, nh,
+                                 rows.data, rows.stride, W,
+                                 rows.data, rows.stride, L,
+                                 in.batch.pos[size_t(t)] + 1, opt_.kq_scale,
+                                 c_lat.get() + (t * H + h0) * L, L, nullptr, in.cache.type()};
       kernels::attend_group(ctx.kernels.isa(), g, scratch.get() + tid * per_thread);
     }
   });

@@ -207,9 +207,10 @@ TEST(AttentionKernel, HugeScoresDoNotOverflow) {
 // the same query run alone over its first lens[i] positions, on every ISA; the lengths end
 // inside, at the edge of and before blocks of positions, and at 1.
 TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
-  for (const auto& [s, kv] : {std::pair{Shape{8, 64, 64, 200}, KvType::F32}, std::pair{Shape{6, 192, 128, 70}, KvType::F32},
-                              std::pair{Shape{3, 48, 48, 9}, KvType::F32}, std::pair{Shape{64, 64, 64, 130}, KvType::F32},
-                              std::pair{Shape{16, 64, 64, 130}, KvType::F16}, std::pair{Shape{4, 64, 64, 70}, KvType::F16}}) {
+  for (const auto& [s, kv] :
+       {std::pair{Shape{8, 64, 64, 200}, KvType::F32}, std::pair{Shape{6, 192, 128, 70}, KvType::F32},
+        std::pair{Shape{3, 48, 48, 9}, KvType::F32}, std::pair{Shape{64, 64, 64, 130}, KvType::F32},
+        std::pair{Shape{16, 64, 64, 130}, KvType::F16}, std::pair{Shape{4, 64, 64, 70}, KvType::F16}}) {
     GroupData d(s, false, uint32_t(s.n + 17), kv);
     std::vector<int64_t> lens(size_t(s.n_q));
     for (int64_t i = 0; i < s.n_q; ++i) {

@@ -83,7 +83,9 @@ TEST(KvCache, HeadMajorRowsSurviveGrowthInBothTypes) {
     KvCache c({{6, 9, 3}}, 300, type);
     EXPECT_EQ(c.type(), type);
     EXPECT_EQ(c.bytes_per_token(), uint64_t(6 + 9) * uint64_t(kernels::kv_type_size(type)));
-    const auto value = [](int64_t pos, int64_t col, bool is_k) { return float(pos) * 0.37f - float(col) * (is_k ? 1.3f : 2.9f); };
+    const auto value = [](int64_t pos, int64_t col, bool is_k) {
+      return float(pos) * 0.37f - float(col) * (is_k ? 1.3f : 2.9f);
+    };
     const auto stored = [&](const KvRows& r, int64_t j, int64_t col) -> float {
       const int64_t at = j * r.stride + col;
       return type == kernels::KvType::F16 ? fp16_to_float(static_cast<const uint16_t*>(r.data)[at])

@@ -388,7 +388,8 @@ class GroupAttention {
     static constexpr auto kFloat = tile_table<false, float>(std::make_integer_sequence<int, T::kValueHeads>{});
     static constexpr auto kCached = tile_table<false, E>(std::make_integer_sequence<int, T::kValueHeads>{});
     const auto& fns = b.vp ? kFloat : kCached;
-    tiles(a, a.dv, [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { fns[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
+    tiles(a, a.dv,
+          [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { fns[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
   }
 };
 
