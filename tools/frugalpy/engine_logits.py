@@ -39,6 +39,16 @@ def half_cache_verdict(out, ref16, ref, tol):
     return ok, f"median row err {med16:.1e} (against the unrounded reference {med32:.1e}), max {e16.max():.1e}"
 
 
+def half_cache_check(path, ids, n_vocab, prefill, isa, ref16, ref, tol):
+    """Runs the engine with --cache-type f16 and judges it by half_cache_verdict: (ok, detail); a
+    failed run is a failed check."""
+    try:
+        out = run_engine(path, ids, n_vocab, prefill, isa, cache_type="f16")
+    except Exception as e:  # noqa: BLE001 - report and count as a failure
+        return False, str(e)
+    return half_cache_verdict(out, ref16, ref, tol)
+
+
 def engine_errors(path, ids, ref, n_vocab, prefill=None, isa=None, cache_type=None):
     """The engine's logits against ref: (per-row relative errors, fraction of rows whose argmax agrees)."""
     out = run_engine(path, ids, n_vocab, prefill, isa, cache_type=cache_type)
