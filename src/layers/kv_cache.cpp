@@ -38,7 +38,7 @@ std::vector<std::byte> KvCache::regrow(const std::vector<std::byte>& old, int64_
                                        int64_t old_cap, int64_t cap) const {
   const size_t head_bytes = size_t(width / heads * kernels::kv_type_size(type_));  // one row of one head
   std::vector<std::byte> r(size_t(cap) * size_t(width) * size_t(kernels::kv_type_size(type_)));
-  for (int64_t h = 0; h < heads && old_cap > 0; ++h)
+  for (int64_t h = 0; h < heads && old_cap > 0 && head_bytes > 0; ++h)  // (no V cache: nothing to copy)
     std::memcpy(r.data() + size_t(h * cap) * head_bytes, old.data() + size_t(h * old_cap) * head_bytes,
                 size_t(old_cap) * head_bytes);
   return r;
