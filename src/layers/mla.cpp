@@ -153,8 +153,10 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   int64_t max_len = 0;
   for (auto& [seq, f] : full) {
     max_len = std::max(max_len, f.n);
-    const float* latent = static_cast<const float*>(in.cache.k_rows(in.layer, seq, 0).data);
-    if (in.cache.type() != kernels::KvType::F32) {
+    const float* latent = nullptr;  // the cache's f32 rows in place, or halves widened into f.wide
+    if (in.cache.type() == kernels::KvType::F32) {
+      latent = static_cast<const float*>(in.cache.k_rows(in.layer, seq, 0).data);
+    } else {
       f.wide = alloc_floats(ctx, f.n * W);
       in.cache.load_k(in.layer, seq, f.n, f.wide.get());
       latent = f.wide.get();
