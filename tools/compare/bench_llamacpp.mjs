@@ -6,8 +6,19 @@
 // once and cut back to DEPTH after every repetition. The KV cache is llama.cpp's default (f16).
 // Prints one JSON object.
 //
-//   node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]
-import {getLlama} from "node-llama-cpp";
+//   [LLAMACPP_DIR=DIR] node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]
+//
+// LLAMACPP_DIR: a folder whose node_modules holds the node-llama-cpp to run (default: this
+// script's folder; llamacpp-b4753/ pins the February 2025 llama.cpp of the issue's figures).
+import {readFileSync} from "node:fs";
+import {dirname, join} from "node:path";
+import {fileURLToPath, pathToFileURL} from "node:url";
+
+const pkgDir = join(process.env.LLAMACPP_DIR || dirname(fileURLToPath(import.meta.url)), "node_modules", "node-llama-cpp");
+const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+const {getLlama} = await import(pathToFileURL(join(pkgDir, pkg.main)).href);
+const releaseFile = join(pkgDir, "llama", "binariesGithubRelease.json");
+const release = JSON.parse(readFileSync(releaseFile, "utf8")).release;
 
 const [modelPath, nPrompt, nGen, reps, threads, depth] = [
   process.argv[2], Number(process.argv[3] ?? 512), Number(process.argv[4] ?? 128),
@@ -56,7 +67,7 @@ for (let r = 0; r < reps; ++r) {
 }
 seq.dispose();
 console.log(JSON.stringify({
-  engine: "llama.cpp via node-llama-cpp 3.21.1 (prebuilt CPU binaries)", model: modelPath, threads,
+  engine: `llama.cpp ${release} via node-llama-cpp ${pkg.version} (prebuilt CPU binaries)`, model: modelPath, threads,
   n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: "f16", pp_samples: pp, tg_samples: tg,
   pp_tokens_per_second_median: pp.length ? median(pp) : null,
   tg_tokens_per_second_median: tg.length ? median(tg) : null}));

@@ -4,21 +4,26 @@
 #   [DEPTH=D] tools/compare/side_by_side.sh ROUNDS MODEL.gguf N_PROMPT N_GEN [MODEL N_PROMPT N_GEN ...]
 # DEPTH: tokens already in the context (default 0). Both engines use an f16 KV cache
 # (llama.cpp's default; frugal's --cache-type f16).
-# Needs build/frugal and, once, `npm ci` in tools/compare (node-llama-cpp's prebuilt binaries,
+# LLAMACPP=b4753: llama.cpp's February 2025 release (the build behind the CPU speed issue's
+# reference figures, pinned in llamacpp-b4753/) instead of the recent one pinned here.
+# Needs build/frugal and, once, `npm ci` in the chosen folder (node-llama-cpp's prebuilt binaries,
 # about 700 MB with the GPU variants npm also fetches). Writes JSON lines to stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 frugal=${FRUGAL:-$here/../../build/frugal}
 depth=${DEPTH:-0}
+nlc=$here
+[ -n "${LLAMACPP:-}" ] && nlc=$here/llamacpp-$LLAMACPP
+[ -f "$nlc/package-lock.json" ] || { echo "no $nlc/package-lock.json" >&2; exit 2; }
 rounds=$1
 shift
-[ -d "$here/node_modules/node-llama-cpp" ] || (cd "$here" && npm ci --no-audit --no-fund >&2)
+[ -d "$nlc/node_modules/node-llama-cpp" ] || (cd "$nlc" && npm ci --no-audit --no-fund >&2)
 for ((r = 1; r <= rounds; ++r)); do
   args=("$@")
   for ((i = 0; i < ${#args[@]}; i += 3)); do
     m=${args[i]} p=${args[i + 1]} n=${args[i + 2]}
     "$frugal" bench -m "$m" -t 2 -p "$p" -n "$n" -d "$depth" --cache-type f16 -r 3 --json 2>/dev/null | python3 -c \
       'import json,sys; [print(json.dumps({"engine": "frugal", **r})) for r in json.load(sys.stdin)]'
-    node "$here/bench_llamacpp.mjs" "$m" "$p" "$n" 3 2 "$depth" 2>/dev/null | tail -n 1
+    LLAMACPP_DIR=$nlc node "$here/bench_llamacpp.mjs" "$m" "$p" "$n" 3 2 "$depth" 2>/dev/null | tail -n 1
   done
 done
