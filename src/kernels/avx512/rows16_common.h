@@ -44,9 +44,13 @@ inline __m512i select_bits(__m512i mask, __m512i a, __m512i b) { return _mm512_t
 // L1; the hardware prefetchers alone leave DRAM bandwidth unused on the interleaved layout.
 // Into L1 rather than L2: on Zen 5 (ab2 harness, 2 threads, 256 MiB, one process) Q6_K then
 // streams at 0.96-0.98 of the read rate instead of 0.80-0.91, Q4_K at 0.99 instead of 0.97.
-// The distance was chosen with the stream_ratio microbenchmark on Zen 5 (2 threads): 2-3 KiB
-// stream at 0.93-1.0 of the read rate, 6 KiB at 0.85-0.93, 12-24 KiB lower still.
-constexpr int kPrefetchDistance = 3072;
+// The distance, measured with the stream_ratio microbenchmark on Zen 5: one thread (each thread's
+// share of a fast host) streams Q4_K 8192x2048 at 0.94-0.95 of the read rate with 6 KiB against
+// 0.88-0.90 with 3 KiB (Q6_K 0.90-0.91 / 0.86-0.89, a llama-1B layer 0.92-0.93 / 0.87-0.88); with
+// two threads at ~40 GB/s both give 0.97-1.0; 8 KiB and 12 KiB fall back (Q6_K 0.77-0.87).
+// dense-1b tg128 over 40 repetitions each, interleaved: 0.829 of the roofline against 0.795 when
+// the host read at >= 55 GB/s, 0.939 against 0.938 below.
+constexpr int kPrefetchDistance = 6144;
 // The line kPrefetchDistance past p.
 inline void prefetch_line(const uint8_t* p) {
   _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchDistance), _MM_HINT_T0);
