@@ -14,11 +14,11 @@ import {readFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 
-const pkgDir = join(process.env.LLAMACPP_DIR || dirname(fileURLToPath(import.meta.url)), "node_modules", "node-llama-cpp");
+const nlcDir = process.env.LLAMACPP_DIR || dirname(fileURLToPath(import.meta.url));
+const pkgDir = join(nlcDir, "node_modules", "node-llama-cpp");
 const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
 const {getLlama} = await import(pathToFileURL(join(pkgDir, pkg.main)).href);
-const releaseFile = join(pkgDir, "llama", "binariesGithubRelease.json");
-const release = JSON.parse(readFileSync(releaseFile, "utf8")).release;
+const release = JSON.parse(readFileSync(join(pkgDir, "llama", "binariesGithubRelease.json"), "utf8")).release;
 
 const [modelPath, nPrompt, nGen, reps, threads, depth] = [
   process.argv[2], Number(process.argv[3] ?? 512), Number(process.argv[4] ?? 128),
@@ -67,8 +67,9 @@ for (let r = 0; r < reps; ++r) {
 }
 seq.dispose();
 console.log(JSON.stringify({
-  engine: `llama.cpp ${release} via node-llama-cpp ${pkg.version} (prebuilt CPU binaries)`, model: modelPath, threads,
-  n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: "f16", pp_samples: pp, tg_samples: tg,
+  engine: `llama.cpp ${release} via node-llama-cpp ${pkg.version} (prebuilt CPU binaries)`,
+  model: modelPath, threads, n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: "f16",
+  pp_samples: pp, tg_samples: tg,
   pp_tokens_per_second_median: pp.length ? median(pp) : null,
   tg_tokens_per_second_median: tg.length ? median(tg) : null}));
 await context.dispose();
