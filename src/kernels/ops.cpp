@@ -11,8 +11,15 @@
 namespace frugal::kernels {
 
 void rms_norm(const float* x, const float* w, float* out, int64_t n, float eps) {
+  // Eight partial sums in double: independent chains the compiler vectorises (one chain of
+  // dependent adds took 2.5 us per 2048-wide row, 0.5% of a dense-1b decode step).
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; ++k) part[k] += double(x[j + k]) * x[j + k];
   double ss = 0;
-  for (int64_t i = 0; i < n; ++i) ss += double(x[i]) * x[i];
+  for (; j < n; ++j) ss += double(x[j]) * x[j];
+  for (double p : part) ss += p;
   const float s = float(1.0 / std::sqrt(ss / double(n) + double(eps)));
   if (w) {
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] * s * w[i];

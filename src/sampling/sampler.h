@@ -30,11 +30,16 @@ class Sampler {
  private:
   void apply_penalties(std::vector<float>& l, std::span<const int32_t> history) const;
   double uniform();
+  bool has_penalties(std::span<const int32_t> history) const;
+  void take_top_k(std::span<const float> l, size_t k);
+  double take_all(std::span<const float> l);
 
   SamplerOptions opt_;
   int64_t n_vocab_;
   std::mt19937_64 rng_;
   std::vector<std::pair<float, int32_t>> cand_;  // reused candidate buffer
+  std::vector<float> work_;                      // reused: the logits after penalties
+  std::vector<float> heap_;                      // reused: the k best values (a min-heap)
 };
 
 }  // namespace frugal

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <random>
 
 #include "base/error.h"
 #include "sampling/sampler.h"
@@ -48,6 +50,63 @@ TEST(Sampler, TopKRestrictsToKBest) {
   for (int i = 0; i < 200; ++i) {
     const int32_t t = s.sample(l, {});
     EXPECT_TRUE(t == 1 || t == 2) << t;
+  }
+}
+
+// Top-k over a large vocabulary with ties at the k-th value: the tied tokens with the lower ids
+// are the ones kept, exactly as a full sort by (value, id) would keep them.
+TEST(Sampler, TopKKeepsLowerIdsAmongTies) {
+  SamplerOptions o = plain(1.0f);
+  o.top_k = 5;
+  const int n = 50000;
+  std::vector<float> l(size_t(n), -3.0f);
+  l[40000] = 2.0f, l[30000] = 2.0f, l[7] = 1.0f;  // three above the tie
+  for (int i : {45000, 100, 20000, 99}) l[size_t(i)] = 0.5f;  // four tied for the last two places
+  Sampler s(o, n);
+  std::map<int32_t, int> seen;
+  for (int i = 0; i < 3000; ++i) ++seen[s.sample(l.data(), {})];
+  std::vector<int32_t> ids;
+  for (auto [id, c] : seen) ids.push_back(id);
+  EXPECT_EQ(ids, (std::vector<int32_t>{7, 99, 100, 30000, 40000}));
+}
+
+// The kept set (top-p then min-p after a softmax over the whole vocabulary, no top-k) computed
+// the plain way: the sampler, which sorts only the entries min-p can keep, must draw from exactly
+// this set.
+std::vector<int32_t> reference_kept(const std::vector<float>& l, float temp, float top_p, float min_p) {
+  std::vector<std::pair<double, int32_t>> c;
+  for (size_t i = 0; i < l.size(); ++i) c.emplace_back(double(l[i]) / temp, int32_t(i));
+  std::sort(c.begin(), c.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  double sum = 0;
+  for (auto& [v, id] : c) sum += std::exp(v - c[0].first);
+  std::vector<int32_t> kept;
+  double cum = 0;
+  for (auto& [v, id] : c) {
+    const double p = std::exp(v - c[0].first) / sum;
+    if (p < min_p / sum) break;  // p_max = 1 / sum
+    kept.push_back(id);
+    if ((cum += p) >= top_p) break;
+  }
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+TEST(Sampler, NoTopKMatchesPlainSoftmaxTopPMinP) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g(0, 2);
+  std::vector<float> l(20000);
+  for (auto& v : l) v = g(rng);
+  for (auto [top_p, min_p] : {std::pair{0.95f, 0.05f}, {0.5f, 0.02f}, {1.0f, 0.1f}}) {
+    SamplerOptions o = plain(0.7f);
+    o.top_p = top_p, o.min_p = min_p;
+    Sampler s(o, int64_t(l.size()));
+    std::map<int32_t, int> seen;
+    for (int i = 0; i < 6000; ++i) ++seen[s.sample(l.data(), {})];
+    std::vector<int32_t> ids;
+    for (auto [id, n] : seen) ids.push_back(id);
+    const auto want = reference_kept(l, 0.7f, top_p, min_p);
+    EXPECT_GE(want.size(), 2u);
+    EXPECT_EQ(ids, want) << "top_p " << top_p << " min_p " << min_p;
   }
 }
 
