@@ -94,7 +94,7 @@ void Sampler::take_top_k(std::span<const float> l, size_t k) {
   // A logit a little below the k-th can round to the same scaled value: the exact test runs on
   // everything within a relative 1e-5 of it.
   const float kth = heap_.front(), kth_scaled = kth / temp;
-  const float near = kth - std::abs(kth) * 1e-5f - std::numeric_limits<float>::min();
+  const float near = std::isfinite(kth) ? kth - std::abs(kth) * 1e-5f - std::numeric_limits<float>::min() : kth;
   cand_.clear();
   for (size_t i = 0; i < l.size(); ++i)
     if (l[i] >= near)
@@ -146,6 +146,7 @@ int32_t Sampler::sample(const float* logits, std::span<const int32_t> history) {
   } else {
     sum = take_all(l);
   }
+  if (cand_.empty()) return int32_t(argmax(l));  // only with NaN logits (a broken model)
   // softmax over the survivors
   const float mx = cand_[0].first;
   for (auto& c : cand_) {

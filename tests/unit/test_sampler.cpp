@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -107,6 +108,24 @@ TEST(Sampler, NoTopKMatchesPlainSoftmaxTopPMinP) {
     const auto want = reference_kept(l, 0.7f, top_p, min_p);
     EXPECT_GE(want.size(), 2u);
     EXPECT_EQ(ids, want) << "top_p " << top_p << " min_p " << min_p;
+  }
+}
+
+// Logits a broken model could produce (infinities, NaNs) give an id in range, never a crash.
+TEST(Sampler, NonFiniteLogitsGiveAnIdInRange) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<std::vector<float>> cases = {
+      std::vector<float>(100, nan), std::vector<float>(100, inf), std::vector<float>(100, -inf), {nan, 1, 2, inf, -inf, 3, nan, 0, 1, 2}};
+  for (int top_k : {0, 1, 3}) {
+    for (const auto& l : cases) {
+      SamplerOptions o;
+      o.top_k = top_k;
+      Sampler s(o, int64_t(l.size()));
+      for (int i = 0; i < 20; ++i) {
+        const int32_t id = s.sample(l.data(), {});
+        EXPECT_TRUE(id >= 0 && id < int32_t(l.size())) << id;
+      }
+    }
   }
 }
 
