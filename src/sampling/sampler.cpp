@@ -112,7 +112,9 @@ double Sampler::take_all(std::span<const float> l) {
   const float temp = opt_.temperature;
   cand_.clear();
   if (opt_.min_p <= 0.0f) {
-    for (size_t i = 0; i < l.size(); ++i) cand_.emplace_back(l[i] / temp, int32_t(i));
+    // A NaN would break the sort's ordering (and std::sort may then read out of bounds).
+    for (size_t i = 0; i < l.size(); ++i)
+      cand_.emplace_back(std::isnan(l[i]) ? -std::numeric_limits<float>::infinity() : l[i] / temp, int32_t(i));
     std::sort(cand_.begin(), cand_.end(), by_logit);
     return 0;
   }

@@ -118,12 +118,14 @@ TEST(Sampler, NonFiniteLogitsGiveAnIdInRange) {
       std::vector<float>(100, nan), std::vector<float>(100, inf), std::vector<float>(100, -inf), {nan, 1, 2, inf, -inf, 3, nan, 0, 1, 2}};
   for (int top_k : {0, 1, 3}) {
     for (const auto& l : cases) {
-      SamplerOptions o;
-      o.top_k = top_k;
-      Sampler s(o, int64_t(l.size()));
-      for (int i = 0; i < 20; ++i) {
-        const int32_t id = s.sample(l.data(), {});
-        EXPECT_TRUE(id >= 0 && id < int32_t(l.size())) << id;
+      for (float min_p : {0.0f, 0.05f}) {
+        SamplerOptions o;
+        o.top_k = top_k, o.min_p = min_p;
+        Sampler s(o, int64_t(l.size()));
+        for (int i = 0; i < 20; ++i) {
+          const int32_t id = s.sample(l.data(), {});
+          EXPECT_TRUE(id >= 0 && id < int32_t(l.size())) << id;
+        }
       }
     }
   }
