@@ -115,7 +115,8 @@ TEST(Sampler, NoTopKMatchesPlainSoftmaxTopPMinP) {
 TEST(Sampler, NonFiniteLogitsGiveAnIdInRange) {
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<std::vector<float>> cases = {
-      std::vector<float>(100, nan), std::vector<float>(100, inf), std::vector<float>(100, -inf), {nan, 1, 2, inf, -inf, 3, nan, 0, 1, 2}};
+      std::vector<float>(100, nan), std::vector<float>(100, inf), std::vector<float>(100, -inf),
+      {nan, 1, 2, inf, -inf, 3, nan, 0, 1, 2}};
   for (int top_k : {0, 1, 3}) {
     for (const auto& l : cases) {
       for (float min_p : {0.0f, 0.05f}) {
