@@ -192,7 +192,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-n,--n-gen", a->n_gen, "generated tokens (0: skip)")->check(CLI::Range(0, 1 << 20));
   cmd->add_option("-b,--batch-size", a->batch, "prompt tokens per forward pass")->check(CLI::Range(1, 1 << 16));
   cmd->add_option("-d,--n-depth", *depths, "tokens already in the context when measuring, comma-separated (default 0)");
-  cmd->add_option("--cache-type", a->cache_type, "KV cache elements: f32 or f16")->check(CLI::IsMember({"f32", "f16"}));
+  cmd->add_option("--cache-type", a->cache_type, "KV cache elements: f32, f16 or q8_0")
+      ->check(CLI::IsMember({"f32", "f16", "q8_0"}));
   cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
   cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
   cmd->add_flag("--json", a->json, "print JSON instead of a table");

@@ -11,8 +11,9 @@ void ModelArgs::add_to(CLI::App* cmd) {
   cmd->add_option("--isa", isa, "kernels: auto, avx512, avx2, scalar, reference (the exact scalar oracle)");
   cmd->add_flag("--no-repack", no_repack, "keep weights in the file's layout (no load-time repacking)");
   cmd->add_option("--cache-type", cache_type,
-                  "KV cache elements: f32 (exact) or f16 (half the memory and the cache reads of long contexts)")
-      ->check(CLI::IsMember({"f32", "f16"}));
+                  "KV cache elements: f32 (exact), f16 (half the memory and the cache reads of long contexts) "
+                  "or q8_0 (8.5 bits per value, as llama.cpp's q8_0)")
+      ->check(CLI::IsMember({"f32", "f16", "q8_0"}));
 }
 
 std::string ModelArgs::path() const { return model.empty() ? default_model_path() : model; }

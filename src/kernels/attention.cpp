@@ -11,12 +11,13 @@
 
 namespace frugal::kernels {
 
-const char* kv_type_name(KvType t) { return t == KvType::F16 ? "f16" : "f32"; }
+const char* kv_type_name(KvType t) { return t == KvType::F16 ? "f16" : t == KvType::Q8_0 ? "q8_0" : "f32"; }
 
 KvType kv_type_from_name(std::string_view name) {
   if (name == "f32") return KvType::F32;
   if (name == "f16") return KvType::F16;
-  fail("unknown cache type '{}' (expected f32 or f16)", name);
+  if (name == "q8_0") return KvType::Q8_0;
+  fail("unknown cache type '{}' (expected f32, f16 or q8_0)", name);
 }
 
 namespace {
@@ -24,15 +25,27 @@ namespace {
 // Element i of a key or value row, widened to double.
 struct KvRow {
   const void* p;
+  const uint16_t* scales;  // q8_0 only
   KvType t;
   double operator[](int64_t i) const {
-    return t == KvType::F16 ? double(fp16_to_float(static_cast<const uint16_t*>(p)[i]))
-                            : double(static_cast<const float*>(p)[i]);
+    switch (t) {
+      case KvType::F16: return double(fp16_to_float(static_cast<const uint16_t*>(p)[i]));
+      case KvType::Q8_0:
+        return double(static_cast<const int8_t*>(p)[i]) * double(fp16_to_float(scales[i / kKvQ8Block]));
+      case KvType::F32: break;
+    }
+    return double(static_cast<const float*>(p)[i]);
   }
 };
 
-KvRow kv_row(const void* base, int64_t j, int64_t stride, KvType t) {
-  return {static_cast<const char*>(base) + j * stride * kv_type_size(t), t};
+KvRow kv_row(const void* base, const uint16_t* scales, int64_t j, int64_t stride, int64_t scale_stride, KvType t) {
+  return {static_cast<const char*>(base) + j * stride * kv_type_size(t), scales ? scales + j * scale_stride : nullptr,
+          t};
+}
+
+KvRow key_row(const HeadGroup& g, int64_t j) { return kv_row(g.k, g.k_scales, j, g.k_stride, g.k_scale_stride, g.kv); }
+KvRow value_row(const HeadGroup& g, int64_t j) {
+  return kv_row(g.v, g.v_scales, j, g.v_stride, g.v_scale_stride, g.kv);
 }
 
 void check_group(const HeadGroup& g) {
@@ -41,6 +54,9 @@ void check_group(const HeadGroup& g) {
                g.dk, g.dv);
   FRUGAL_CHECK(g.n_q == 1 || g.out_stride >= g.dv, "attention: output rows overlap (stride {} < dv {})",
                g.out_stride, g.dv);
+  FRUGAL_CHECK(g.kv != KvType::Q8_0 || (g.k_scales && g.v_scales && g.k_scale_stride >= kv_row_scales(g.kv, g.dk) &&
+                                        g.v_scale_stride >= kv_row_scales(g.kv, g.dv)),
+               "attention: q8_0 rows need their block scales");
   for (int64_t i = 0; g.lens && i < g.n_q; ++i)
     FRUGAL_CHECK(g.lens[i] >= 1 && g.lens[i] <= g.n, "attention: query {} attends {} positions, not 1..{}", i,
                  g.lens[i], g.n);
@@ -61,7 +77,7 @@ void weighted_sum(const HeadGroup& g, const float* p, int64_t n, double inv_sum,
     const int64_t w = std::min(kStripe, g.dv - c0);
     std::fill(acc, acc + w, 0.0);
     for (int64_t j = 0; j < n; ++j) {
-      const KvRow vj = kv_row(g.v, j, g.v_stride, g.kv);
+      const KvRow vj = value_row(g, j);
       const double pj = p[j];
       for (int64_t c = 0; c < w; ++c) acc[c] += pj * vj[c0 + c];
     }
@@ -88,7 +104,7 @@ void attend_group_reference(const HeadGroup& g, float* scratch) {
     const int64_t n = g.lens ? g.lens[i] : g.n;
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n; ++j) {
-      s[j] = float(double(g.scale) * dot_double(qi, kv_row(g.k, j, g.k_stride, g.kv), g.dk));
+      s[j] = float(double(g.scale) * dot_double(qi, key_row(g, j), g.dk));
       mx = std::max(mx, s[j]);
     }
     // Subtracting the max keeps every exponent <= 0: no overflow however large the scores.

@@ -11,12 +11,24 @@
 
 namespace frugal::kernels {
 
-// Element type of cached keys and values: f32, or IEEE half (half the memory and half the
-// bytes each decoded token reads from a long context; 11 significant bits per value).
-enum class KvType : uint8_t { F32, F16 };
-inline constexpr int64_t kv_type_size(KvType t) { return t == KvType::F16 ? 2 : 4; }
+// Element type of cached keys and values: f32; IEEE half (half the memory and half the bytes
+// each decoded token reads from a long context; 11 significant bits per value); or q8_0 (as
+// llama.cpp's cache type of that name: each row in blocks of kKvQ8Block values, 8-bit codes
+// and one IEEE half scale per block, 8.5 bits per value; a row's last block may be shorter).
+enum class KvType : uint8_t { F32, F16, Q8_0 };
+inline constexpr int64_t kKvQ8Block = 32;
+// Bytes of one element (q8_0: of its code; the scales are kv_row_bytes' extra).
+inline constexpr int64_t kv_type_size(KvType t) { return t == KvType::F32 ? 4 : t == KvType::F16 ? 2 : 1; }
+// Block scales of a row of `width` values (q8_0 only; 0 for the float types).
+inline constexpr int64_t kv_row_scales(KvType t, int64_t width) {
+  return t == KvType::Q8_0 ? (width + kKvQ8Block - 1) / kKvQ8Block : 0;
+}
+// Bytes one row of `width` values takes: elements plus scales.
+inline constexpr int64_t kv_row_bytes(KvType t, int64_t width) {
+  return width * kv_type_size(t) + 2 * kv_row_scales(t, width);
+}
 const char* kv_type_name(KvType t);
-// "f32" or "f16"; throws Error naming the accepted names otherwise.
+// "f32", "f16" or "q8_0"; throws Error naming the accepted names otherwise.
 KvType kv_type_from_name(std::string_view name);
 
 // Query heads i < n_q that attend to the same cached positions j < n_i (n_i = lens[i], or n
@@ -25,6 +37,8 @@ KvType kv_type_from_name(std::string_view name);
 //   s[i][j] = scale * dot(q_i, k_j) over dk dims, p[i] = softmax_{j < n_i}(s[i]),
 //   out_i = sum_{j < n_i} p[i][j] * v_j over dv dims.
 // Keys and values are elements of type kv (strides in elements); queries and outputs are f32.
+// With q8_0 elements, value c of row j is code[c] * scale[c / kKvQ8Block], the scales of key
+// row j at k_scales + j * k_scale_stride (values likewise; v_scales may alias k_scales).
 struct HeadGroup {
   const float* q; int64_t q_stride; int64_t n_q;  // q_i = q + i * q_stride (dk floats)
   const void* k; int64_t k_stride; int64_t dk;    // k_j = k + j * k_stride
@@ -33,6 +47,8 @@ struct HeadGroup {
   float* out; int64_t out_stride;                  // out_i = out + i * out_stride (dv floats, overwritten)
   const int64_t* lens = nullptr;                   // optional n_i, 1 <= n_i <= n
   KvType kv = KvType::F32;
+  const uint16_t* k_scales = nullptr; int64_t k_scale_stride = 0;  // q8_0 only
+  const uint16_t* v_scales = nullptr; int64_t v_scale_stride = 0;
 };
 
 // Floats of scratch attend_group needs for g with any ISA; non-decreasing in g.n, so the size
@@ -42,11 +58,12 @@ int64_t attend_scratch_floats(const HeadGroup& g);
 // Runs g with the kernels of `isa` (the Kernels' ISA; the CPU must support it). Reference and
 // Scalar run attend_group_reference; Avx2 and Avx512 run SIMD paths where dk and dv are
 // multiples of the vector width (else the reference). Throws Error when n, n_q, dk or dv is
-// not positive or a length is outside [1, n]. Outputs differ from the reference by f32 rounding only (relative ~1e-6).
+// not positive, a length is outside [1, n], or q8_0 rows come without scales. Outputs differ
+// from the reference by f32 rounding only (relative ~1e-6).
 void attend_group(Isa isa, const HeadGroup& g, float* scratch);
 
 // Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction;
-// half keys and values are widened exactly.
+// half and q8_0 keys and values are widened exactly.
 void attend_group_reference(const HeadGroup& g, float* scratch);
 
 // Positions the SIMD paths process per block: softmax runs online over blocks, so scratch holds

@@ -4,7 +4,10 @@
 #include "kernels/ops_simd.h"
 
 #include "base/fp16.h"
+#include "kernels/attention.h"
+#include "kernels/quant/quant_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -54,6 +57,22 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) { row_o
 void softmax(float* x, int64_t n) { row_ops().softmax(x, n); }
 void to_half(const float* x, uint16_t* out, int64_t n) { row_ops().to_half(x, out, n); }
 void from_half(const uint16_t* x, float* out, int64_t n) { row_ops().from_half(x, out, n); }
+
+void to_q8_row(const float* x, int8_t* codes, uint16_t* scales, int64_t n) {
+  for (int64_t b0 = 0; b0 < n; b0 += kKvQ8Block) {
+    const int64_t b1 = std::min(n, b0 + kKvQ8Block);
+    float amax = 0;
+    for (int64_t i = b0; i < b1; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const uint16_t h = float_to_fp16(amax / 127.0f);
+    const float d = fp16_to_float(h), id = d != 0 ? 1.0f / d : 0.0f;
+    scales[b0 / kKvQ8Block] = h;
+    for (int64_t i = b0; i < b1; ++i) codes[i] = int8_t(round_clamp(x[i] * id, -127, 127));
+  }
+}
+
+void from_q8_row(const int8_t* codes, const uint16_t* scales, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = float(codes[i]) * fp16_to_float(scales[i / kKvQ8Block]);
+}
 
 void to_half_scalar(const float* x, uint16_t* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = float_to_fp16(x[i]);

@@ -24,6 +24,11 @@ void scale_inplace(float* x, float s, int64_t n);
 // path rounds the same way, so both give the same halves for every non-NaN input).
 void to_half(const float* x, uint16_t* out, int64_t n);
 void from_half(const uint16_t* x, float* out, int64_t n);
+// A row of n values <-> q8_0 cache blocks (kernels::kKvQ8Block values per block, the last one
+// possibly shorter): scale d = half(max |x| / 127), code round(x / d) in [-127, 127]; out
+// value code * d. Codes stay in [-127, 127] whatever the input (NaN codes as -127).
+void to_q8_row(const float* x, int8_t* codes, uint16_t* scales, int64_t n);
+void from_q8_row(const int8_t* codes, const uint16_t* scales, float* out, int64_t n);
 
 enum class RopeMode {
   Interleaved,  // pairs (x[2i], x[2i+1]) — GGUF "llama" convention (ggml rope mode 0)

@@ -104,7 +104,8 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
                             keys.data, keys.stride, hd,
                             values.data, values.stride, hd,
                             in.batch.pos[size_t(t0)] + 1, scale,
-                            o + t0 * H * hd + (g * group + i0) * hd, hd, nullptr, in.cache.type()};
+                            o + t0 * H * hd + (g * group + i0) * hd, hd, nullptr, in.cache.type(),
+                            keys.scales, keys.scale_stride, values.scales, values.scale_stride};
       if (nt == 1) {
         kernels::attend_group(isa, hg, s);
         continue;

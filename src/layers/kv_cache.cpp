@@ -34,14 +34,24 @@ const KvCache::Seq& KvCache::at(int32_t seq) const {
   return it->second;
 }
 
-std::vector<std::byte> KvCache::regrow(const std::vector<std::byte>& old, int64_t width, int64_t heads,
-                                       int64_t old_cap, int64_t cap) const {
-  const size_t head_bytes = size_t(width / heads * kernels::kv_type_size(type_));  // one row of one head
-  std::vector<std::byte> r(size_t(cap) * size_t(width) * size_t(kernels::kv_type_size(type_)));
-  for (int64_t h = 0; h < heads && old_cap > 0 && head_bytes > 0; ++h)  // (no V cache: nothing to copy)
-    std::memcpy(r.data() + size_t(h * cap) * head_bytes, old.data() + size_t(h * old_cap) * head_bytes,
-                size_t(old_cap) * head_bytes);
+namespace {
+
+// A plane of `heads` blocks of rows of `row_bytes`, regrown from old_cap to cap rows per head.
+std::vector<std::byte> regrow_plane(const std::vector<std::byte>& old, size_t row_bytes, int64_t heads,
+                                    int64_t old_cap, int64_t cap) {
+  std::vector<std::byte> r(size_t(cap) * size_t(heads) * row_bytes);
+  for (int64_t h = 0; h < heads && old_cap > 0 && row_bytes > 0; ++h)  // (no V cache: nothing to copy)
+    std::memcpy(r.data() + size_t(h * cap) * row_bytes, old.data() + size_t(h * old_cap) * row_bytes,
+                size_t(old_cap) * row_bytes);
   return r;
+}
+
+}  // namespace
+
+KvCache::Rows KvCache::regrow(const Rows& old, int64_t width, int64_t heads, int64_t old_cap, int64_t cap) const {
+  const int64_t hw = width / heads;  // one head's row: its elements, then (q8_0) its scales
+  return {regrow_plane(old.elems, size_t(hw * kernels::kv_type_size(type_)), heads, old_cap, cap),
+          regrow_plane(old.scales, size_t(kernels::kv_row_scales(type_, hw)) * 2, heads, old_cap, cap)};
 }
 
 void KvCache::reserve(int32_t seq, int64_t n_pos) {
@@ -73,16 +83,20 @@ void KvCache::truncate(int32_t seq, int64_t n_pos) {
   s.length = std::min(s.length, n_pos);
 }
 
-void KvCache::store(std::vector<std::byte>& rows, int64_t width, int64_t heads, int64_t capacity, int64_t pos,
+void KvCache::store(Rows& rows, int64_t width, int64_t heads, int64_t capacity, int64_t pos,
                     const float* row) const {
   FRUGAL_CHECK(pos >= 0 && pos < capacity, "KV cache position {} is not reserved ({} are)", pos, capacity);
-  const int64_t hw = width / heads, elem = kernels::kv_type_size(type_);
+  const int64_t hw = width / heads, elem = kernels::kv_type_size(type_), ns = kernels::kv_row_scales(type_, hw);
   for (int64_t h = 0; h < heads; ++h) {
-    std::byte* dst = rows.data() + (h * capacity + pos) * hw * elem;
-    if (type_ == Type::F16)
-      kernels::to_half(row + h * hw, reinterpret_cast<uint16_t*>(dst), hw);
-    else
-      std::memcpy(dst, row + h * hw, size_t(hw) * sizeof(float));
+    std::byte* dst = rows.elems.data() + (h * capacity + pos) * hw * elem;
+    switch (type_) {
+      case Type::F16: kernels::to_half(row + h * hw, reinterpret_cast<uint16_t*>(dst), hw); break;
+      case Type::Q8_0:
+        kernels::to_q8_row(row + h * hw, reinterpret_cast<int8_t*>(dst),
+                           reinterpret_cast<uint16_t*>(rows.scales.data()) + (h * capacity + pos) * ns, hw);
+        break;
+      case Type::F32: std::memcpy(dst, row + h * hw, size_t(hw) * sizeof(float)); break;
+    }
   }
 }
 
@@ -98,46 +112,54 @@ void KvCache::store_v(int layer, int32_t seq, int64_t pos, const float* row) {
   store(s.v[size_t(layer)], sh.v_width, sh.heads, s.capacity, pos, row);
 }
 
-KvRows KvCache::rows(const std::vector<std::byte>& r, int64_t width, int64_t heads, int64_t capacity,
-                     int64_t head) const {
+KvRows KvCache::head_rows(const Rows& r, int64_t width, int64_t heads, int64_t capacity, int64_t head) const {
   FRUGAL_CHECK(head >= 0 && head < heads && capacity > 0, "KV cache head {} of {} (capacity {})", head, heads,
                capacity);
-  const int64_t hw = width / heads;
-  return {r.data() + head * capacity * hw * kernels::kv_type_size(type_), hw};
+  const int64_t hw = width / heads, ns = kernels::kv_row_scales(type_, hw);
+  const auto* scales = reinterpret_cast<const uint16_t*>(r.scales.data());
+  return {r.elems.data() + head * capacity * hw * kernels::kv_type_size(type_), hw,
+          ns ? scales + head * capacity * ns : nullptr, ns};
 }
 
 KvRows KvCache::k_rows(int layer, int32_t seq, int64_t head) const {
   const Seq& s = at(seq);
   const KvLayerShape& sh = layers_[size_t(layer)];
-  return rows(s.k[size_t(layer)], sh.k_width, sh.heads, s.capacity, head);
+  return head_rows(s.k[size_t(layer)], sh.k_width, sh.heads, s.capacity, head);
 }
 
 KvRows KvCache::v_rows(int layer, int32_t seq, int64_t head) const {
   const Seq& s = at(seq);
   const KvLayerShape& sh = layers_[size_t(layer)];
-  return rows(s.v[size_t(layer)], sh.v_width, sh.heads, s.capacity, head);
+  return head_rows(s.v[size_t(layer)], sh.v_width, sh.heads, s.capacity, head);
 }
 
 void KvCache::load_k(int layer, int32_t seq, int64_t n, float* out) const {
   const Seq& s = at(seq);
   FRUGAL_CHECK(n >= 0 && n <= s.capacity, "KV cache holds {} positions, not {}", s.capacity, n);
   const KvLayerShape& sh = layers_[size_t(layer)];
-  const int64_t hw = sh.k_width / sh.heads, elem = kernels::kv_type_size(type_);
+  const int64_t hw = sh.k_width / sh.heads;
   for (int64_t h = 0; h < sh.heads; ++h) {
-    const std::byte* src = s.k[size_t(layer)].data() + h * s.capacity * hw * elem;
+    const KvRows r = head_rows(s.k[size_t(layer)], sh.k_width, sh.heads, s.capacity, h);
     for (int64_t j = 0; j < n; ++j) {
       float* dst = out + j * sh.k_width + h * hw;
-      if (type_ == Type::F16)
-        kernels::from_half(reinterpret_cast<const uint16_t*>(src) + j * hw, dst, hw);
-      else
-        std::memcpy(dst, reinterpret_cast<const float*>(src) + j * hw, size_t(hw) * sizeof(float));
+      switch (type_) {
+        case Type::F16: kernels::from_half(static_cast<const uint16_t*>(r.data) + j * hw, dst, hw); break;
+        case Type::Q8_0:
+          kernels::from_q8_row(static_cast<const int8_t*>(r.data) + j * hw, r.scales + j * r.scale_stride, dst, hw);
+          break;
+        case Type::F32:
+          std::memcpy(dst, static_cast<const float*>(r.data) + j * hw, size_t(hw) * sizeof(float));
+          break;
+      }
     }
   }
 }
 
 uint64_t KvCache::bytes_per_token() const {
   uint64_t b = 0;
-  for (const auto& l : layers_) b += uint64_t(l.k_width + l.v_width) * uint64_t(kernels::kv_type_size(type_));
+  for (const auto& l : layers_)
+    b += uint64_t(l.heads) * uint64_t(kernels::kv_row_bytes(type_, l.k_width / l.heads) +
+                                      kernels::kv_row_bytes(type_, l.v_width / l.heads));
   return b;
 }
 

@@ -2,9 +2,10 @@
 // dims; MLA: the compressed latent plus the RoPE key, one "head"), so one cache serves every
 // architecture. Storage is head-major: each head's rows of a sequence are contiguous, so
 // attention over a long context streams them (rows of all heads interleaved would put one head's
-// 128-256 bytes every few KiB, which hardware prefetchers do not follow). Elements are f32 or
-// IEEE half (kernels::KvType): layers write f32 rows through store_k/v, and the attention
-// kernels read the stored elements in place.
+// 128-256 bytes every few KiB, which hardware prefetchers do not follow). Elements are f32,
+// IEEE half or q8_0 codes (kernels::KvType; q8_0 block scales in a plane of their own, also
+// head-major): layers write f32 rows through store_k/v, and the attention kernels read the
+// stored elements in place.
 #pragma once
 
 #include <cstddef>
@@ -22,10 +23,13 @@ struct KvLayerShape {
   int64_t heads = 1;    // KV heads the widths split into evenly
 };
 
-// One head's rows of one sequence: row j at `data` + j * stride elements of the cache's type.
+// One head's rows of one sequence: row j at `data` + j * stride elements of the cache's type;
+// q8_0: its block scales at `scales` + j * scale_stride.
 struct KvRows {
   const void* data = nullptr;
   int64_t stride = 0;
+  const uint16_t* scales = nullptr;
+  int64_t scale_stride = 0;
 };
 
 class KvCache {
@@ -62,20 +66,22 @@ class KvCache {
   uint64_t bytes_per_token() const;
 
  private:
+  // One layer's K or V rows: `heads` head blocks of `capacity` rows each, elements and (q8_0)
+  // block scales in separate planes.
+  struct Rows {
+    std::vector<std::byte> elems, scales;
+  };
   struct Seq {
     int64_t capacity = 0;
     int64_t length = 0;
-    std::vector<std::vector<std::byte>> k, v;  // per layer: heads x capacity x (width / heads) elements
+    std::vector<Rows> k, v;  // per layer
   };
   Seq& get(int32_t seq);
   const Seq& at(int32_t seq) const;
-  // Rows of `width` values in `heads` head blocks of `capacity` rows each.
-  void store(std::vector<std::byte>& rows, int64_t width, int64_t heads, int64_t capacity, int64_t pos,
-             const float* row) const;
-  KvRows rows(const std::vector<std::byte>& rows, int64_t width, int64_t heads, int64_t capacity,
-              int64_t head) const;
-  std::vector<std::byte> regrow(const std::vector<std::byte>& old, int64_t width, int64_t heads, int64_t old_cap,
-                                int64_t cap) const;
+  // Rows of `width` values (all heads) in `heads` head blocks of `capacity` rows each.
+  void store(Rows& rows, int64_t width, int64_t heads, int64_t capacity, int64_t pos, const float* row) const;
+  KvRows head_rows(const Rows& rows, int64_t width, int64_t heads, int64_t capacity, int64_t head) const;
+  Rows regrow(const Rows& old, int64_t width, int64_t heads, int64_t old_cap, int64_t cap) const;
 
   std::vector<KvLayerShape> layers_;
   int64_t n_ctx_;

@@ -123,7 +123,8 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
                                  rows.data, rows.stride, W,
                                  rows.data, rows.stride, L,
                                  in.batch.pos[size_t(t)] + 1, opt_.kq_scale,
-                                 c_lat.get() + (t * H + h0) * L, L, nullptr, in.cache.type()};
+                                 c_lat.get() + (t * H + h0) * L, L, nullptr, in.cache.type(),
+                                 rows.scales, rows.scale_stride, rows.scales, rows.scale_stride};
       kernels::attend_group(ctx.kernels.isa(), g, scratch.get() + tid * per_thread);
     }
   });
@@ -143,7 +144,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   // [n, H, nope + rope] (each head's nope part beside the shared rope part).
   struct Seq {
     int64_t n = 0;
-    FloatBuffer kv, k, wide;  // wide: the latent rows as f32 when the cache holds halves
+    FloatBuffer kv, k, wide;  // wide: the latent rows as f32 when the cache holds halves or q8_0
   };
   std::map<int32_t, Seq> full;
   for (int64_t t = 0; t < T; ++t) {
@@ -153,7 +154,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   int64_t max_len = 0;
   for (auto& [seq, f] : full) {
     max_len = std::max(max_len, f.n);
-    const float* latent = nullptr;  // the cache's f32 rows in place, or halves widened into f.wide
+    const float* latent = nullptr;  // the cache's f32 rows in place, or others widened into f.wide
     if (in.cache.type() == kernels::KvType::F32) {
       latent = static_cast<const float*>(in.cache.k_rows(in.layer, seq, 0).data);
     } else {

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import engine_errors, half_cache_check, row_err
+from frugalpy.engine_logits import RoundedReference, engine_errors, half_cache_check, row_err
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import config_from_gguf, gguf_to_hf, permute_rows, write_gguf
 from frugalpy.torch_ref import CausalLM, load_state
@@ -89,12 +89,13 @@ def tokenizer_adder(n_vocab):
     return lambda w: add_tokenizer(w, tokens, types, merges, n_vocab - 1, n_vocab - 1, False)
 
 
-def reference(cfg, state, ids, kv_dtype=None):
-    """float64 logits; kv_dtype: keys and values rounded to it (an engine cache of that type)."""
+def reference(cfg, state, ids, kv_round=None):
+    """float64 logits; kv_round: a CacheRounding for the cached keys and values (an engine cache of
+    that type)."""
     m = load_state(cfg, state, torch.float64)
     for mod in m.modules():
-        if hasattr(mod, "kv_dtype"):
-            mod.kv_dtype = kv_dtype
+        if hasattr(mod, "kv_round"):
+            mod.kv_round = kv_round
     with torch.no_grad():
         return m(torch.tensor(ids)).numpy()
 
@@ -220,13 +221,14 @@ def dense_checks(arch, cfg, state, ids, add_tok):
 
 
 def half_cache_checks(arch, cfg, path, state, ids, ref):
-    """--cache-type f16 against the reference with keys and values rounded to float16 where the cache
+    """--cache-type f16 and q8_0 against the reference with keys and values rounded as that cache
     stores them (after RoPE), by half_cache_verdict's median-row criterion."""
-    ref16 = reference(cfg, state, ids, torch.float16)
-    for isa in ("reference", None):
-        for pf in (None, PREFILL):
-            label = f"{arch} F32 f16-cache isa={isa or 'auto'} {'prefill ' + str(pf) if pf else 'batch'}"
-            check(label, *half_cache_check(path, ids, cfg["vocab_size"], pf, isa, ref16, ref, TOL))
+    for kind, name in ((torch.float16, "f16"), ("q8_0", "q8_0")):
+        rounded = RoundedReference(lambda r: reference(cfg, state, ids, r), kind)
+        for isa in ("reference", None):
+            for pf in (None, PREFILL):
+                label = f"{arch} F32 {name}-cache isa={isa or 'auto'} {'prefill ' + str(pf) if pf else 'batch'}"
+                check(label, *half_cache_check(path, ids, cfg["vocab_size"], pf, isa, rounded, ref, TOL, name))
 
 
 def quant_checks(arch, cfg, ids):

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from frugalpy import gguf_io as G
-from frugalpy.engine_logits import engine_errors, half_cache_check, row_err
+from frugalpy.engine_logits import RoundedReference, engine_errors, half_cache_check, row_err
 from frugalpy.bpe_train import Tokenizer, add_tokenizer, gpt2_pattern, minimal_vocab
 from frugalpy.hf_to_gguf import permute_rows
 from frugalpy.hf_to_gguf_moe import config_from_gguf, gguf_to_hf, write_gguf
@@ -111,14 +111,14 @@ def random_state(cfg, seed):
     return sd
 
 
-def reference(cfg, state, ids, routing=False, kv_dtype=None):
-    """float64 logits (and the routing); kv_dtype: cached keys/values rounded to it (an engine cache of
-    that type)."""
+def reference(cfg, state, ids, routing=False, kv_round=None):
+    """float64 logits (and the routing); kv_round: a CacheRounding for the cached keys/values (an
+    engine cache of that type)."""
     with torch.no_grad():
         m = load_state(cfg, state)
         for mod in m.modules():
-            if hasattr(mod, "kv_dtype"):
-                mod.kv_dtype = kv_dtype
+            if hasattr(mod, "kv_round"):
+                mod.kv_round = kv_round
         out = m(torch.tensor(ids)).numpy()
     return (out, m.routing()) if routing else out
 
@@ -222,11 +222,12 @@ def oracle_checks(case, cfg, state, seed):
                      (16, "prefill 16 + decode" + (" (naive, then absorbed MLA)" if mla else "")),
                      (8, "prefill 8 + decode" + (" (absorbed MLA)" if mla else ""))):
         compare(f"{case} isa=reference {what}", path, ids, ref, c["vocab_size"], pf, "reference")
-    ref16 = reference(cfg, state, ids, kv_dtype=torch.float16)
-    for isa in ("reference", None):
-        for pf in (None, 16, 8):
-            label = f"{case} f16-cache isa={isa or 'auto'} {'prefill ' + str(pf) + ' + decode' if pf else 'one batch'}"
-            check(label, *half_cache_check(path, ids, c["vocab_size"], pf, isa, ref16, ref, TOL))
+    for kind, name in ((torch.float16, "f16"), ("q8_0", "q8_0")):
+        rounded = RoundedReference(lambda r: reference(cfg, state, ids, kv_round=r), kind)
+        for isa in ("reference", None):
+            for pf in (None, 16, 8):
+                label = f"{case} {name}-cache isa={isa or 'auto'} " + (f"prefill {pf} + decode" if pf else "one batch")
+                check(label, *half_cache_check(path, ids, c["vocab_size"], pf, isa, rounded, ref, TOL, name))
     return path, ids, ref
 
 

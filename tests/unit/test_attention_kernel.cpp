@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "base/error.h"
 #include "base/fp16.h"
 #include "kernels/attention.h"
+#include "kernels/ops.h"
 
 namespace frugal::kernels {
 namespace {
@@ -22,10 +24,13 @@ struct Shape {
 
 // Buffers for one group with rows padded past their dims (strides != dims catch indexing
 // mistakes); alias: v = k with the same stride (latent attention, dv <= dk). With a half cache
-// g reads k16/v16, and k/v hold the same values widened (the f32 group of the same numbers).
+// g reads k16/v16, with a q8_0 cache k8/v8 and their scales (rows of scales padded too), and
+// k/v hold the same values widened (the f32 group of the same numbers).
 struct GroupData {
   std::vector<float> q, k, v;
   std::vector<uint16_t> k16, v16;
+  std::vector<int8_t> k8, v8;
+  std::vector<uint16_t> ks, vs;  // q8_0 scales
   HeadGroup g{};
 
   GroupData(const Shape& s, bool alias, uint32_t seed, KvType kv = KvType::F32) {
@@ -53,6 +58,28 @@ struct GroupData {
       g.k = k16.data();
       g.v = alias ? k16.data() : v16.data();
       g.kv = kv;
+    }
+    if (kv == KvType::Q8_0) {
+      g.k_scale_stride = kv_row_scales(kv, s.dk) + 1;
+      g.v_scale_stride = alias ? g.k_scale_stride : kv_row_scales(kv, s.dv) + 2;
+      quantize(k, k8, ks, s.n, k_stride, s.dk, g.k_scale_stride);
+      if (!alias) quantize(v, v8, vs, s.n, v_stride, s.dv, g.v_scale_stride);
+      g.k = k8.data();
+      g.v = alias ? k8.data() : v8.data();
+      g.k_scales = ks.data();
+      g.v_scales = alias ? ks.data() : vs.data();
+      g.kv = kv;
+    }
+  }
+  // Rows [0, n) of f (first `width` of each `stride` values) to q8_0 codes and scales; f gets the
+  // values the codes stand for.
+  static void quantize(std::vector<float>& f, std::vector<int8_t>& codes, std::vector<uint16_t>& scales, int64_t n,
+                       int64_t stride, int64_t width, int64_t scale_stride) {
+    codes.assign(f.size(), 0);
+    scales.assign(size_t(n * scale_stride), 0);
+    for (int64_t j = 0; j < n; ++j) {
+      to_q8_row(f.data() + j * stride, codes.data() + j * stride, scales.data() + j * scale_stride, width);
+      from_q8_row(codes.data() + j * stride, scales.data() + j * scale_stride, f.data() + j * stride, width);
     }
   }
   // The same group over the f32 copies of the keys and values.
@@ -148,11 +175,75 @@ TEST(AttentionKernel, HalfCacheMatchesReferenceOnWidenedValues) {
     }
 }
 
+// A q8_0 cache, likewise: scales per block of 32 (a last block shorter where dk or dv is not a
+// multiple of 32), rows of scales padded.
+TEST(AttentionKernel, Q8CacheMatchesReferenceOnWidenedValues) {
+  for (const Shape& s : kShapes)
+    for (bool alias : {false, true}) {
+      if (alias && s.dv > s.dk) continue;
+      const GroupData d(s, alias, uint32_t(s.n * 11 + s.n_q), KvType::Q8_0);
+      const auto ref = run(Isa::Reference, d.g);
+      const auto wide = run(Isa::Reference, d.f32());
+      ASSERT_EQ(ref.size(), wide.size());
+      for (int64_t i = 0; i < d.g.n_q; ++i)
+        for (int64_t c = 0; c < d.g.dv; ++c) {
+          const size_t at = size_t(i * d.g.out_stride + c);
+          ASSERT_EQ(ref[at], wide[at]) << name(Isa::Reference, s, alias) << " q8_0 head " << i << " dim " << c;
+        }
+      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias) + " q8_0");
+    }
+}
+
+TEST(AttentionKernel, Q8CacheWithoutScalesIsAnError) {
+  GroupData d({4, 64, 64, 37}, false, 5, KvType::Q8_0);
+  std::vector<float> out(size_t(4 * d.g.out_stride)), scratch(size_t(attend_scratch_floats(d.g)));
+  d.g.out = out.data();
+  HeadGroup g = d.g;
+  g.v_scales = nullptr;
+  EXPECT_THROW(attend_group(Isa::Auto, g, scratch.data()), Error);
+  g = d.g;
+  g.k_scale_stride = 1;  // fewer scales per row than its two blocks
+  EXPECT_THROW(attend_group_reference(g, scratch.data()), Error);
+}
+
+// Rows to q8_0 blocks: the scale is max |x| / 127 rounded to half, codes round to nearest (half
+// away from zero) against that scale, a last short block has its own scale, and NaN or infinite
+// inputs still give codes in [-127, 127].
+TEST(AttentionKernel, Q8RowsQuantizeAsLlamaCppQ8_0) {
+  std::vector<float> x(40);
+  for (int i = 0; i < 32; ++i) x[size_t(i)] = float(i - 16) * 0.25f;  // max |x| 4
+  for (int i = 32; i < 40; ++i) x[size_t(i)] = float(i - 32) * -0.001f;
+  std::vector<int8_t> codes(40);
+  std::vector<uint16_t> scales(2);
+  to_q8_row(x.data(), codes.data(), scales.data(), 40);
+  const float d0 = fp16_to_float(float_to_fp16(4.0f / 127)), d1 = fp16_to_float(float_to_fp16(0.007f / 127));
+  EXPECT_EQ(fp16_to_float(scales[0]), d0);
+  EXPECT_EQ(fp16_to_float(scales[1]), d1);
+  for (int i = 0; i < 40; ++i) {
+    const float want = std::round(x[size_t(i)] / (i < 32 ? d0 : d1));
+    EXPECT_NEAR(codes[size_t(i)], want, i < 32 ? 0 : 1) << i;  // x * (1/d) may round the last place apart
+    EXPECT_LE(std::abs(int(codes[size_t(i)])), 127) << i;
+  }
+  EXPECT_EQ(codes[0], -127);  // -4 / d0, d0 a little over 4 / 127 once rounded to half
+  std::vector<float> back(40);
+  from_q8_row(codes.data(), scales.data(), back.data(), 40);
+  for (int i = 0; i < 40; ++i) EXPECT_NEAR(back[size_t(i)], x[size_t(i)], 0.5f * (i < 32 ? d0 : d1) * 1.001f) << i;
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> bad = {std::nanf(""), inf, -inf, 1.0f, 0.0f};
+  to_q8_row(bad.data(), codes.data(), scales.data(), int64_t(bad.size()));
+  for (size_t i = 0; i < bad.size(); ++i) EXPECT_LE(std::abs(int(codes[i])), 127) << i;
+}
+
 TEST(AttentionKernel, CacheTypeNames) {
   EXPECT_EQ(kv_type_from_name("f16"), KvType::F16);
   EXPECT_EQ(kv_type_from_name(kv_type_name(KvType::F32)), KvType::F32);
   EXPECT_EQ(kv_type_size(KvType::F16), 2);
-  EXPECT_THROW(kv_type_from_name("q8_0"), Error);
+  EXPECT_EQ(kv_type_from_name("q8_0"), KvType::Q8_0);
+  EXPECT_EQ(kv_type_name(KvType::Q8_0), std::string("q8_0"));
+  EXPECT_EQ(kv_row_bytes(KvType::Q8_0, 576), 576 + 18 * 2);
+  EXPECT_EQ(kv_row_bytes(KvType::Q8_0, 40), 40 + 2 * 2);
+  EXPECT_EQ(kv_row_bytes(KvType::F16, 40), 80);
+  EXPECT_THROW(kv_type_from_name("q4_0"), Error);
 }
 
 // One head equals the textbook formula (softmax of the scaled dots, then the weighted sum),

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -112,11 +113,14 @@ TEST_P(DecoderArch, MultiSequenceBatchEqualsSeparateRuns) {
   }
 }
 
-// A half-precision cache: the prompt batch and token-by-token decoding agree (both read the
-// same halves; with MLA the naive and absorbed paths), on the reference and the best kernels;
-// and the logits stay within half rounding of the f32 cache's, without being identical (the
-// cache does hold halves).
-TEST_P(DecoderArch, HalfCacheTracksF32Cache) {
+// Half-precision and q8_0 caches: the prompt batch and token-by-token decoding agree (both read
+// the same stored rows; with MLA the naive and absorbed paths), on the reference and the best
+// kernels; and the logits stay within the type's rounding of the f32 cache's, without being
+// identical (the cache does hold rounded values). These tiny random models amplify rounding
+// (f16: up to 2.6e-3 of the largest logit); q8_0's is about 25x f16's, and where it flips an
+// expert choice the token (and those attending to it) move by up to a quarter of the largest
+// logit, so its bound is on the median token. The PyTorch oracle tests judge q8_0's accuracy.
+TEST_P(DecoderArch, RoundedCachesTrackF32Cache) {
   Runner r(write_tiny_model(GetParam(), "tiny_half_" + GetParam() + ".gguf"));
   const int64_t V = r.V();
   const std::vector<int32_t> s = {1, 5, 9, 2, 7, 3, 30, 11, 4, 4, 8, 1, 0, 6, 2, 19, 23, 5};
@@ -138,14 +142,19 @@ TEST_P(DecoderArch, HalfCacheTracksF32Cache) {
   double mx = 0;
   for (float x : f32) mx = std::max(mx, double(std::fabs(x)));
   ASSERT_GT(mx, 0.0);
-  for (kernels::Isa isa : {kernels::Isa::Reference, kernels::detect_best_isa()}) {
-    const auto steps = run(isa, kernels::KvType::F16, false);
-    const auto batch = run(isa, kernels::KvType::F16, true);
-    const double to_f32 = max_abs_diff(steps.data(), f32.data(), n * V);
-    EXPECT_LT(max_abs_diff(batch.data(), steps.data(), n * V), 1e-4 * mx) << kernels::isa_name(isa);
-    EXPECT_LT(to_f32, 5e-3 * mx) << kernels::isa_name(isa);
-    EXPECT_GT(to_f32, 0.0) << kernels::isa_name(isa);
-  }
+  for (auto [type, bound] : {std::pair{kernels::KvType::F16, 5e-3}, std::pair{kernels::KvType::Q8_0, 0.15}})
+    for (kernels::Isa isa : {kernels::Isa::Reference, kernels::detect_best_isa()}) {
+      const std::string what = std::string(kernels::isa_name(isa)) + " " + kernels::kv_type_name(type);
+      const auto steps = run(isa, type, false);
+      const auto batch = run(isa, type, true);
+      std::vector<double> rows;  // per token: the largest difference to the f32 cache's logits
+      for (int64_t i = 0; i < n; ++i) rows.push_back(max_abs_diff(steps.data() + i * V, f32.data() + i * V, V));
+      std::sort(rows.begin(), rows.end());
+      const double to_f32 = type == kernels::KvType::F16 ? rows.back() : rows[rows.size() / 2];
+      EXPECT_LT(max_abs_diff(batch.data(), steps.data(), n * V), 1e-4 * mx) << what;
+      EXPECT_LT(to_f32, bound * mx) << what;
+      EXPECT_GT(rows.back(), 0.0) << what;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, DecoderArch,

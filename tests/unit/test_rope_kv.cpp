@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
 #include "base/fp16.h"
+#include "kernels/ops.h"
 #include "layers/kv_cache.h"
 #include "layers/rope.h"
 
@@ -77,45 +79,85 @@ TEST(KvCache, GrowsPerSequenceAndBoundsContext) {
 
 // Rows are stored head-major (each head's positions contiguous) and survive growth, which
 // re-lays them out for the larger capacity; a half cache stores each value rounded to the
-// nearest half, reads back widened, and takes half the bytes.
-TEST(KvCache, HeadMajorRowsSurviveGrowthInBothTypes) {
-  for (kernels::KvType type : {kernels::KvType::F32, kernels::KvType::F16}) {
-    KvCache c({{6, 9, 3}}, 300, type);
+// nearest half, reads back widened, and takes half the bytes; a q8_0 cache stores each head's
+// row as q8_0 blocks (codes, and scales in rows of their own), 8.5 bits per value. Layer 1 (no
+// V cache, like latent attention) has 40-value heads: a whole block and a short one.
+TEST(KvCache, HeadMajorRowsSurviveGrowthInEveryType) {
+  using kernels::KvType;
+  const std::pair<KvType, uint64_t> kTypes[] = {{KvType::F32, (15 + 80) * 4}, {KvType::F16, (15 + 80) * 2},
+                                                {KvType::Q8_0, 3 * (2 + 2) + 3 * (3 + 2) + 2 * (40 + 2 * 2)}};
+  for (auto [type, bytes] : kTypes) {
+    KvCache c({{6, 9, 3}, {80, 0, 2}}, 300, type);
     EXPECT_EQ(c.type(), type);
-    EXPECT_EQ(c.bytes_per_token(), uint64_t(6 + 9) * uint64_t(kernels::kv_type_size(type)));
-    const auto value = [](int64_t pos, int64_t col, bool is_k) {
-      return float(pos) * 0.37f - float(col) * (is_k ? 1.3f : 2.9f);
+    EXPECT_EQ(c.bytes_per_token(), bytes) << kernels::kv_type_name(type);
+    const auto value = [](int64_t pos, int64_t col, int kind) {
+      return float(pos) * 0.37f - float(col) * (kind == 0 ? 1.3f : kind == 1 ? 2.9f : 0.05f);
+    };
+    // Head h's row (w values) of a position as the cache must return it.
+    const auto expected = [&](int64_t pos, int64_t h, int64_t w, int kind) {
+      std::vector<float> r(static_cast<size_t>(w));
+      for (int64_t i = 0; i < w; ++i) r[size_t(i)] = value(pos, h * w + i, kind);
+      if (type == KvType::F16)
+        for (float& x : r) x = fp16_to_float(float_to_fp16(x));
+      if (type == KvType::Q8_0) {
+        std::vector<int8_t> codes(static_cast<size_t>(w));
+        std::vector<uint16_t> scales(size_t(kernels::kv_row_scales(type, w)));
+        kernels::to_q8_row(r.data(), codes.data(), scales.data(), w);
+        kernels::from_q8_row(codes.data(), scales.data(), r.data(), w);
+      }
+      return r;
     };
     const auto stored = [&](const KvRows& r, int64_t j, int64_t col) -> float {
       const int64_t at = j * r.stride + col;
-      return type == kernels::KvType::F16 ? fp16_to_float(static_cast<const uint16_t*>(r.data)[at])
-                                          : static_cast<const float*>(r.data)[at];
+      if (type == KvType::Q8_0)
+        return float(static_cast<const int8_t*>(r.data)[at]) * fp16_to_float(r.scales[j * r.scale_stride + col / 32]);
+      return type == KvType::F16 ? fp16_to_float(static_cast<const uint16_t*>(r.data)[at])
+                                 : static_cast<const float*>(r.data)[at];
     };
-    const auto rounded = [&](float x) { return type == kernels::KvType::F16 ? fp16_to_float(float_to_fp16(x)) : x; };
     int64_t filled = 0;
     for (int64_t n : {int64_t(10), int64_t(70), int64_t(200)}) {  // capacities 64, 128, 256
       c.reserve(2, n);
       for (int64_t pos = filled; pos < n; ++pos, ++filled) {
-        float k[6], v[9];
-        for (int64_t i = 0; i < 6; ++i) k[i] = value(pos, i, true);
-        for (int64_t i = 0; i < 9; ++i) v[i] = value(pos, i, false);
+        float k[6], v[9], latent[80];
+        for (int64_t i = 0; i < 6; ++i) k[i] = value(pos, i, 0);
+        for (int64_t i = 0; i < 9; ++i) v[i] = value(pos, i, 1);
+        for (int64_t i = 0; i < 80; ++i) latent[i] = value(pos, i, 2);
         c.store_k(0, 2, pos, k);
         c.store_v(0, 2, pos, v);
+        c.store_k(1, 2, pos, latent);
       }
     }
+    const int64_t n_scales = type == KvType::Q8_0 ? 1 : 0;
     for (int64_t h = 0; h < 3; ++h) {
       const KvRows k = c.k_rows(0, 2, h), v = c.v_rows(0, 2, h);
       ASSERT_EQ(k.stride, 2);
       ASSERT_EQ(v.stride, 3);
+      ASSERT_EQ(k.scale_stride, n_scales);
+      ASSERT_EQ(k.scales != nullptr, type == KvType::Q8_0);
       for (int64_t pos = 0; pos < 200; ++pos) {
-        for (int64_t i = 0; i < 2; ++i) ASSERT_EQ(stored(k, pos, i), rounded(value(pos, h * 2 + i, true))) << pos;
-        for (int64_t i = 0; i < 3; ++i) ASSERT_EQ(stored(v, pos, i), rounded(value(pos, h * 3 + i, false))) << pos;
+        const auto ke = expected(pos, h, 2, 0), ve = expected(pos, h, 3, 1);
+        for (int64_t i = 0; i < 2; ++i) ASSERT_EQ(stored(k, pos, i), ke[size_t(i)]) << pos;
+        for (int64_t i = 0; i < 3; ++i) ASSERT_EQ(stored(v, pos, i), ve[size_t(i)]) << pos;
       }
     }
-    std::vector<float> back(200 * 6);
-    c.load_k(0, 2, 200, back.data());
-    for (int64_t pos = 0; pos < 200; ++pos)
-      for (int64_t i = 0; i < 6; ++i) ASSERT_EQ(back[size_t(pos * 6 + i)], rounded(value(pos, i, true))) << pos;
+    for (int64_t h = 0; h < 2; ++h) {
+      const KvRows k = c.k_rows(1, 2, h);
+      ASSERT_EQ(k.scale_stride, 2 * n_scales);
+      for (int64_t pos = 0; pos < 200; ++pos) {
+        const auto ke = expected(pos, h, 40, 2);
+        for (int64_t i = 0; i < 40; ++i) ASSERT_EQ(stored(k, pos, i), ke[size_t(i)]) << pos << " " << i;
+      }
+    }
+    for (int layer : {0, 1}) {
+      const int64_t w = layer == 0 ? 2 : 40, heads = layer == 0 ? 3 : 2;
+      std::vector<float> back(size_t(200 * w * heads));
+      c.load_k(layer, 2, 200, back.data());
+      for (int64_t pos = 0; pos < 200; ++pos)
+        for (int64_t h = 0; h < heads; ++h) {
+          const auto ke = expected(pos, h, w, layer == 0 ? 0 : 2);
+          for (int64_t i = 0; i < w; ++i) ASSERT_EQ(back[size_t((pos * heads + h) * w + i)], ke[size_t(i)]) << pos;
+        }
+    }
   }
 }
 

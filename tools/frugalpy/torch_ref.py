@@ -24,6 +24,61 @@ DEFAULTS = {"rms_norm_eps": 1e-5, "rope_theta": 10000.0, "rope_scaling": None, "
             "max_position_embeddings": 2048, "head_dim": None, "attention_bias": None}
 
 
+def to_pairs(x):
+    """Rotate-half order (x_i pairs with x_{i + d/2}) -> adjacent pairs (2i, 2i + 1), last dim."""
+    h = x.shape[-1] // 2
+    return torch.stack((x[..., :h], x[..., h:]), -1).flatten(-2)
+
+
+def from_pairs(x):
+    """Inverse of to_pairs."""
+    return torch.cat((x[..., 0::2], x[..., 1::2]), -1)
+
+
+class CacheRounding:
+    """Rounds what a reference's attention modules cache as an engine KV cache of type `kind` holds
+    it: a torch float dtype (e.g. float16) rounds each value; "q8_0" each row (last dim) as
+    llama.cpp's q8_0 from the engine's float32: blocks of 32 (the last may be shorter), scale
+    d = float16(max |x| / 127), code round(x * (1 / d)) half away from zero, value code * d.
+    q8_0 records the codes nearest a half-way point (near: (distance in code units, call, flat
+    index)); flip = (call, flat index) rounds that code the other way. The engine's float32 keys
+    can land on the other side of such a point, and one code moves later logits by ~1e-3, so the
+    oracle judges an engine against these variants too. Calls are counted in forward order."""
+
+    def __init__(self, kind, flip=None):
+        self.kind, self.flip, self.near, self.calls = kind, flip, [], 0
+
+    def __call__(self, x, pairs=False):
+        """x rounded, in x's dtype. pairs: the engine holds the row in to_pairs order (GGUF llama
+        keys, whose Q/K rows the converter permutes), which decides what each block holds."""
+        if pairs:
+            return from_pairs(self(to_pairs(x)))
+        if self.kind != "q8_0":
+            return x.to(self.kind).to(x.dtype)
+        call, self.calls = self.calls, self.calls + 1
+        x32 = x.to(torch.float32).contiguous()
+        d = torch.empty_like(x32)
+        for b0 in range(0, x.shape[-1], 32):
+            blk = x32[..., b0:b0 + 32]
+            d[..., b0:b0 + 32] = (blk.abs().amax(-1, keepdim=True) / 127).to(torch.float16).to(torch.float32)
+        v = (x32 * torch.where(d != 0, 1 / d, torch.zeros_like(d))).double()  # float32 product, widened
+        a = v.abs()
+        frac = a - a.floor()
+        codes = (a.floor() + (frac >= 0.5)).flatten()
+        dist = (frac - 0.5).abs().flatten()
+        for i in torch.nonzero(dist < 2e-3).flatten().tolist():
+            self.near.append((float(dist[i]), call, i))
+        if self.flip is not None and self.flip[0] == call:
+            i = self.flip[1]
+            codes[i] = a.flatten()[i].floor() + (frac.flatten()[i] < 0.5)
+        codes = (torch.sign(v) * codes.view(v.shape)).clamp(-127, 127)
+        return (codes * d.double()).to(x.dtype)
+
+    def nearest(self, n):
+        """The n recorded codes nearest a half-way point, as flips: [(call, flat index)]."""
+        return [(c, i) for _, c, i in sorted(self.near)[:n]]
+
+
 def full_config(cfg):
     """Fills defaults; attention_bias defaults to True for qwen2 only; head_dim to hidden/heads."""
     c = dict(DEFAULTS)
@@ -92,7 +147,8 @@ class Attention(nn.Module):
             self.q_norm = RMSNorm(self.hd, c["rms_norm_eps"])
             self.k_norm = RMSNorm(self.hd, c["rms_norm_eps"])
         self.dropout = c.get("dropout", 0.0)
-        self.kv_dtype = None  # set to round cached keys and values (after RoPE) to that dtype, e.g. float16
+        self.pairs = c["arch"] == "llama"  # GGUF llama: the engine's keys are in to_pairs order
+        self.kv_round = None  # a CacheRounding: cached keys and values (after RoPE) as that cache holds them
 
     def forward(self, x, cos, sin, mask):
         B, T, _ = x.shape
@@ -103,8 +159,8 @@ class Attention(nn.Module):
             q, k = self.q_norm(q), self.k_norm(k)
         q = apply_rope(q.transpose(1, 2), cos, sin)
         k = apply_rope(k.transpose(1, 2), cos, sin)
-        if self.kv_dtype is not None:  # what a cache of that type holds
-            k, v = k.to(self.kv_dtype).to(q.dtype), v.to(self.kv_dtype).to(q.dtype)
+        if self.kv_round is not None:  # what a cache of that type holds
+            k, v = self.kv_round(k, self.pairs), self.kv_round(v)
         rep = self.nh // self.nkv  # GQA: query head h uses kv head h // rep
         k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
         att = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd) + mask

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from frugalpy.torch_ref import RMSNorm, rotate_half
+from frugalpy.torch_ref import RMSNorm, from_pairs, rotate_half, to_pairs
 
 ARCHS = ("deepseek2", "qwen3moe", "qwen2moe", "mixtral", "olmoe")
 NORM_TOPK_DEFAULT = {"deepseek2": False, "qwen3moe": True, "qwen2moe": False, "mixtral": True, "olmoe": False}
@@ -117,7 +117,8 @@ class GqaAttention(nn.Module):
         self.v_proj = nn.Linear(dim, self.nkv * self.hd, bias=bias)
         self.o_proj = nn.Linear(self.nh * self.hd, dim, bias=False)
         self.qk_norm, self.dropout = qk_norm, c["dropout"]
-        self.kv_dtype = None  # set to round cached keys and values (after RoPE) to that dtype, e.g. float16
+        self.pairs = c["arch"] == "mixtral"  # Q/K rows permuted as GGUF llama's: keys in to_pairs order
+        self.kv_round = None  # a CacheRounding: cached keys and values (after RoPE) as that cache holds them
         if qk_norm:
             full = qk_norm == "full"
             self.q_norm = RMSNorm(self.nh * self.hd if full else self.hd, eps)
@@ -134,8 +135,8 @@ class GqaAttention(nn.Module):
         cos, sin = rope
         q, k = apply_rope(q.transpose(1, 2), cos, sin), apply_rope(k.transpose(1, 2), cos, sin)
         v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
-        if self.kv_dtype is not None:  # what a cache of that type holds
-            k, v = k.to(self.kv_dtype).to(q.dtype), v.to(self.kv_dtype).to(q.dtype)
+        if self.kv_round is not None:  # what a cache of that type holds
+            k, v = self.kv_round(k, self.pairs), self.kv_round(v)
         rep = self.nh // self.nkv
         k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
         att = causal_attention(q, k, v, 1.0 / math.sqrt(self.hd), self.dropout, self.training)
@@ -161,7 +162,7 @@ class MlaAttention(nn.Module):
         self.kv_b_proj = nn.Linear(self.L, H * (self.nope + self.vd), bias=False)
         self.o_proj = nn.Linear(H * self.vd, dim, bias=False)
         self.scale, self.dropout = dqk ** -0.5, c["dropout"]
-        self.kv_dtype = None  # set to round the cached latent and RoPE key to that dtype, e.g. float16
+        self.kv_round = None  # a CacheRounding: the cached latent and RoPE key as that cache holds them
         rs = c["rope_scaling"]
         if rs and rs.get("mscale_all_dim"):
             self.scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
@@ -174,8 +175,11 @@ class MlaAttention(nn.Module):
         latent = self.kv_a_layernorm(latent)
         cos, sin = rope
         k_pe = apply_rope(deinterleave(k_pe[:, None]), cos, sin)
-        if self.kv_dtype is not None:  # the cache holds the normalised latent and the roped key
-            latent, k_pe = latent.to(self.kv_dtype).to(q.dtype), k_pe.to(self.kv_dtype).to(q.dtype)
+        if self.kv_round is not None:  # the cache holds the normalised latent and the roped key
+            # one cache row per token: the latent, then the roped key in the engine's order (adjacent
+            # pairs, which deinterleave took apart); q8_0 blocks run across both
+            row = self.kv_round(torch.cat((latent[:, None], to_pairs(k_pe)), -1))
+            latent, k_pe = row[:, 0, :, :self.L], from_pairs(row[..., self.L:])
         kv = self.kv_b_proj(latent).view(B, T, H, -1).transpose(1, 2)
         k_nope, v = kv.split([self.nope, self.vd], -1)
         q_pe = apply_rope(deinterleave(q_pe), cos, sin)

@@ -3,8 +3,9 @@
 
 namespace frugal::kernels {
 
-void attend_group_avx2(const HeadGroup& g, float* scratch) { 
+void attend_group_avx2(const HeadGroup& g, float* scratch) {
   if (g.kv == KvType::F16) return GroupAttention<Vec256, uint16_t>::run(g, scratch);
+  if (g.kv == KvType::Q8_0) return GroupAttention<Vec256, int8_t>::run(g, scratch);
   GroupAttention<Vec256, float>::run(g, scratch);
 }
 

@@ -9,8 +9,9 @@
 
 namespace frugal::kernels {
 
-void attend_group_avx512(const HeadGroup& g, float* scratch) { 
+void attend_group_avx512(const HeadGroup& g, float* scratch) {
   if (g.kv == KvType::F16) return GroupAttention<Vec512, uint16_t>::run(g, scratch);
+  if (g.kv == KvType::Q8_0) return GroupAttention<Vec512, int8_t>::run(g, scratch);
   GroupAttention<Vec512, float>::run(g, scratch);
 }
 

@@ -45,6 +45,9 @@ struct Vec256 {
   static V set1(float x) { return _mm256_set1_ps(x); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static V load(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static V load(const int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
   static void store(float* p, V x) { _mm256_storeu_ps(p, x); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
@@ -92,6 +95,9 @@ struct Vec512 {
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static V load(const uint16_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static V load(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
   }
   static void store(float* p, V x) { _mm512_storeu_ps(p, x); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
@@ -149,8 +155,23 @@ typename T::V exp_nonpositive(typename T::V x) {
   return T::ldexp(p, n);
 }
 
-// E: the element type of the cached keys and values, float or uint16_t (IEEE half, widened by
-// T::load).
+// Elements [c, c + W) of a cached row as f32: float and half elements widened by T::load; q8_0
+// codes (int8_t) times their block's scale (a vector never straddles a block: W divides it).
+template <class T>
+typename T::V load_row(const float* row, const uint16_t* /*scales*/, int64_t c) { return T::load(row + c); }
+template <class T>
+typename T::V load_row(const uint16_t* row, const uint16_t* /*scales*/, int64_t c) { return T::load(row + c); }
+template <class T>
+typename T::V load_row(const int8_t* row, const uint16_t* scales, int64_t c) {
+  static_assert(kKvQ8Block % T::kWidth == 0);
+  return T::mul(T::load(row + c), T::set1(_cvtsh_ss(scales[c / kKvQ8Block])));
+}
+
+// Row j's scales (q8_0), or null for the float types, whose scales pointer is null.
+inline const uint16_t* scales_at(const uint16_t* s, int64_t stride, int64_t j) { return s ? s + j * stride : nullptr; }
+
+// E: the element type of the cached keys and values, float, uint16_t (IEEE half) or int8_t
+// (q8_0 codes), widened by load_row.
 template <class T, class E>
 class GroupAttention {
  public:
@@ -166,8 +187,9 @@ class GroupAttention {
     b.kt = attend_transposes(a.n_q, a.dk) ? b.inv + a.n_q : nullptr;
     // Values packed once a block's rows are re-read by 8 head sub-groups or more (microbench,
     // n 512: 64 queries 55-57 -> 53-54 us; 16 queries 5% slower, so not there). Half values
-    // are always widened there once the keys are transposed: every sub-group would convert them.
-    const bool pack = std::is_same_v<E, uint16_t> || a.n_q >= 8 * T::kValueHeads;
+    // (and q8_0) values are always widened there once the keys are transposed: every sub-group
+    // would convert them.
+    const bool pack = !std::is_same_v<E, float> || a.n_q >= 8 * T::kValueHeads;
     b.vp = b.kt && pack ? b.kt + a.dk * kAttendBlock : nullptr;
     for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
       b.j0 = j0;
@@ -197,18 +219,20 @@ class GroupAttention {
     float* vp = nullptr;     // [kAttendBlock][dv] the block's values packed (with kt, many queries)
     const void* v = nullptr;  // the block's first value row: in a.v (type E), or vp (float)
     int64_t v_stride = 0;
+    const uint16_t* vs = nullptr;  // q8_0 values in a.v: the first row's scales
+    int64_t vs_stride = 0;
     bool first = false, last = false;
   };
 
   // s[g * ld + j] = scale * q_g . k_j for heads g < G and positions j < J (1 or 4).
   template <int G, int J>
-  static void score_tile(const HeadGroup& a, const float* q, const E* k, float* s, int64_t ld) {
+  static void score_tile(const HeadGroup& a, const float* q, const E* k, const uint16_t* ks, float* s, int64_t ld) {
     V acc[G][J];
     for (int g = 0; g < G; ++g)
       for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
     for (int64_t c = 0; c < a.dk; c += W) {
       V kv[J];
-      for (int j = 0; j < J; ++j) kv[j] = T::load(k + j * a.k_stride + c);
+      for (int j = 0; j < J; ++j) kv[j] = load_row<T>(k + j * a.k_stride, scales_at(ks, a.k_scale_stride, j), c);
       for (int g = 0; g < G; ++g) {
         const V qv = T::load(q + g * a.q_stride + c);
         for (int j = 0; j < J; ++j) acc[g][j] = T::fmadd(qv, kv[j], acc[g][j]);
@@ -235,10 +259,11 @@ class GroupAttention {
       for (int u = 0; u < U; ++u) acc[g][u] = b.first ? T::zero() : T::mul(T::load(o + u * W), f);
     }
     const float* p = b.p + i0 * b.ld;
-    const VE* v = static_cast<const VE*>(b.v) + c0;
-    for (int64_t j = 0; j < b.nb; ++j, v += b.v_stride) {
+    const VE* v = static_cast<const VE*>(b.v);
+    const uint16_t* vs = b.vs;
+    for (int64_t j = 0; j < b.nb; ++j, v += b.v_stride, vs = scales_at(vs, b.vs_stride, 1)) {
       V vv[U];
-      for (int u = 0; u < U; ++u) vv[u] = T::load(v + u * W);
+      for (int u = 0; u < U; ++u) vv[u] = load_row<T>(v, vs, c0 + u * W);
       for (int g = 0; g < G; ++g) {
         const V pg = T::set1(p[g * b.ld + j]);
         for (int u = 0; u < U; ++u) acc[g][u] = T::fmadd(pg, vv[u], acc[g][u]);
@@ -275,7 +300,7 @@ class GroupAttention {
   }
 
   // Tables of the instances by sub-group size (and tile width), chosen at run time.
-  using ScoreFn = void (*)(const HeadGroup&, const float*, const E*, float*, int64_t);
+  using ScoreFn = void (*)(const HeadGroup&, const float*, const E*, const uint16_t*, float*, int64_t);
   using TileFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
   template <int J, int... G>
   static constexpr std::array<ScoreFn, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
@@ -318,9 +343,10 @@ class GroupAttention {
       const bool quad = jj + 4 <= b.nb;
       const auto& fns = quad ? kScore4 : kScore1;
       const E* k = static_cast<const E*>(a.k) + (b.j0 + jj) * a.k_stride;
+      const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0 + jj);
       for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
         const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
-        fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, b.p + i0 * b.ld + jj, b.ld);
+        fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, ks, b.p + i0 * b.ld + jj, b.ld);
       }
       jj += quad ? 4 : 1;
     }
@@ -330,11 +356,14 @@ class GroupAttention {
   // scores of W positions per vector. Positions past nb get zero keys (scores never read).
   static void block_scores_transposed(const HeadGroup& a, const Block& b) {
     const E* k = static_cast<const E*>(a.k) + b.j0 * a.k_stride;
+    const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0);
     for (int64_t jc = 0; jc < b.nb; jc += W) {
       const int64_t rows = std::min<int64_t>(W, b.nb - jc);
       for (int64_t dc = 0; dc < a.dk; dc += W) {
         V r[W];
-        for (int i = 0; i < W; ++i) r[i] = i < rows ? T::load(k + (jc + i) * a.k_stride + dc) : T::zero();
+        for (int i = 0; i < W; ++i)
+          r[i] = i < rows ? load_row<T>(k + (jc + i) * a.k_stride, scales_at(ks, a.k_scale_stride, jc + i), dc)
+                          : T::zero();
         T::transpose(r);
         for (int i = 0; i < W; ++i) T::store(b.kt + (dc + i) * kAttendBlock + jc, r[i]);
       }
@@ -379,11 +408,17 @@ class GroupAttention {
     const E* v = static_cast<const E*>(a.v) + b.j0 * a.v_stride;
     b.v = v;
     b.v_stride = a.v_stride;
+    b.vs = scales_at(a.v_scales, a.v_scale_stride, b.j0);
+    b.vs_stride = a.v_scale_stride;
     if (b.vp) {
-      for (int64_t j = 0; j < b.nb; ++j)
-        for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, T::load(v + j * a.v_stride + c));
+      for (int64_t j = 0; j < b.nb; ++j) {
+        const uint16_t* vs = scales_at(b.vs, b.vs_stride, j);
+        for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, load_row<T>(v + j * a.v_stride, vs, c));
+      }
       b.v = b.vp;
       b.v_stride = a.dv;
+      b.vs = nullptr;
+      b.vs_stride = 0;
     }
     static constexpr auto kFloat = tile_table<false, float>(std::make_integer_sequence<int, T::kValueHeads>{});
     static constexpr auto kCached = tile_table<false, E>(std::make_integer_sequence<int, T::kValueHeads>{});
