@@ -2,14 +2,15 @@
 // of a Llama-3.2-1B layer (4 query heads per KV head, 64 dims, cache rows of 8 KV heads) and
 // absorbed latent attention (16 heads sharing 576-dim rows whose first 512 dims are the values).
 // Reports cached positions per second and key/value bytes read per second. "perhead" is the
-// loop the layer ran before: kernels::dot, softmax and axpy once per query head. "/f16" runs read
-// a half-precision cache.
+// loop the layer ran before: kernels::dot, softmax and axpy once per query head. "/f16" and
+// "/q8_0" runs read a cache of that type (bytes counted with q8_0's scales).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/fp16.h"
@@ -23,6 +24,8 @@ using namespace frugal::kernels;
 struct Setup {
   std::vector<float> q, k, v, out, scratch;
   std::vector<uint16_t> k16, v16;  // k and v as halves, for KvType::F16
+  std::vector<int8_t> k8, v8;      // k and v as q8_0 codes and scales
+  std::vector<uint16_t> ks, vs;
   HeadGroup g{};
   int64_t bytes_per_pos = 0;  // key and value bytes one position reads
 
@@ -46,8 +49,24 @@ struct Setup {
       g.v = latent ? k16.data() : v16.data();
       g.kv = kv;
     }
+    if (kv == KvType::Q8_0) {  // every stride-wide row quantized; the group reads its first dk / dv
+      const int64_t ns = kv_row_scales(kv, stride);
+      for (auto [from, codes, scales] : {std::tuple{&k, &k8, &ks}, std::tuple{&v, &v8, &vs}}) {
+        const int64_t rows = int64_t(from->size()) / stride;
+        codes->resize(from->size());
+        scales->resize(size_t(rows * ns));
+        for (int64_t j = 0; j < rows; ++j)
+          to_q8_row(from->data() + j * stride, codes->data() + j * stride, scales->data() + j * ns, stride);
+      }
+      g.k = k8.data();
+      g.v = latent ? k8.data() : v8.data();
+      g.k_scales = ks.data();
+      g.v_scales = latent ? ks.data() : vs.data();
+      g.k_scale_stride = g.v_scale_stride = ns;
+      g.kv = kv;
+    }
     scratch.resize(size_t(attend_scratch_floats(g)));
-    bytes_per_pos = kv_type_size(kv) * (latent ? dk : dk + dv);
+    bytes_per_pos = latent ? kv_row_bytes(kv, dk) : kv_row_bytes(kv, dk) + kv_row_bytes(kv, dv);
   }
 };
 
@@ -100,9 +119,9 @@ int register_all() {
                               std::to_string(c.dk) + "x" + std::to_string(c.dv) + "/n" + std::to_string(c.n);
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Scalar}) {
       if (!cpu_supports(isa)) continue;
-      for (KvType kv : {KvType::F32, KvType::F16}) {
-        if (kv == KvType::F16 && isa == Isa::Scalar) continue;
-        const std::string suffix = kv == KvType::F16 ? "/f16" : "";
+      for (KvType kv : {KvType::F32, KvType::F16, KvType::Q8_0}) {
+        if (kv != KvType::F32 && isa == Isa::Scalar) continue;
+        const std::string suffix = kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv);
         benchmark::RegisterBenchmark(("attend/" + shape + "/" + isa_name(isa) + suffix).c_str(), bm_attend, isa, kv,
                                      c.n_q, c.dk, c.dv, c.n, c.latent)
             ->Unit(benchmark::kMicrosecond);
