@@ -167,6 +167,21 @@ typename T::V load_row(const int8_t* row, const uint16_t* scales, int64_t c) {
   return T::mul(T::load(row + c), T::set1(_cvtsh_ss(scales[c / kKvQ8Block])));
 }
 
+// Elements [c, c + W) of a cached row as f32, given the broadcast scale of their block (q8_0;
+// ignored for the float types): the hot loops convert each block's scale once.
+template <class T>
+typename T::V load_scaled(const float* row, typename T::V /*scale*/, int64_t c) { return T::load(row + c); }
+template <class T>
+typename T::V load_scaled(const uint16_t* row, typename T::V /*scale*/, int64_t c) { return T::load(row + c); }
+template <class T>
+typename T::V load_scaled(const int8_t* row, typename T::V scale, int64_t c) { return T::mul(T::load(row + c), scale); }
+// The broadcast scale of the block holding element c (q8_0), or zero for the float types.
+template <class T, class E>
+typename T::V block_scale(const uint16_t* scales, int64_t c) {
+  if constexpr (std::is_same_v<E, int8_t>) return T::set1(_cvtsh_ss(scales[c / kKvQ8Block]));
+  else return T::zero();
+}
+
 // Row j's scales (q8_0), or null for the float types, whose scales pointer is null.
 inline const uint16_t* scales_at(const uint16_t* s, int64_t stride, int64_t j) { return s ? s + j * stride : nullptr; }
 
@@ -230,12 +245,18 @@ class GroupAttention {
     V acc[G][J];
     for (int g = 0; g < G; ++g)
       for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
-    for (int64_t c = 0; c < a.dk; c += W) {
-      V kv[J];
-      for (int j = 0; j < J; ++j) kv[j] = load_row<T>(k + j * a.k_stride, scales_at(ks, a.k_scale_stride, j), c);
-      for (int g = 0; g < G; ++g) {
-        const V qv = T::load(q + g * a.q_stride + c);
-        for (int j = 0; j < J; ++j) acc[g][j] = T::fmadd(qv, kv[j], acc[g][j]);
+    // Steps of one q8_0 block (each row's scale converted once per block), else of one vector.
+    constexpr int64_t kStep = std::is_same_v<E, int8_t> ? kKvQ8Block : W;
+    for (int64_t c0 = 0; c0 < a.dk; c0 += kStep) {
+      V sc[J];
+      for (int j = 0; j < J; ++j) sc[j] = block_scale<T, E>(scales_at(ks, a.k_scale_stride, j), c0);
+      for (int64_t c = c0; c < std::min(c0 + kStep, a.dk); c += W) {
+        V kv[J];
+        for (int j = 0; j < J; ++j) kv[j] = load_scaled<T>(k + j * a.k_stride, sc[j], c);
+        for (int g = 0; g < G; ++g) {
+          const V qv = T::load(q + g * a.q_stride + c);
+          for (int j = 0; j < J; ++j) acc[g][j] = T::fmadd(qv, kv[j], acc[g][j]);
+        }
       }
     }
     for (int g = 0; g < G; ++g) {
@@ -263,7 +284,11 @@ class GroupAttention {
     const uint16_t* vs = b.vs;
     for (int64_t j = 0; j < b.nb; ++j, v += b.v_stride, vs = scales_at(vs, b.vs_stride, 1)) {
       V vv[U];
-      for (int u = 0; u < U; ++u) vv[u] = load_row<T>(v, vs, c0 + u * W);
+      V sc = block_scale<T, VE>(vs, c0);  // a tile starts on a vector; a new block, a new scale
+      for (int u = 0; u < U; ++u) {
+        if (u > 0 && (c0 + u * W) % kKvQ8Block == 0) sc = block_scale<T, VE>(vs, c0 + u * W);
+        vv[u] = load_scaled<T>(v, sc, c0 + u * W);
+      }
       for (int g = 0; g < G; ++g) {
         const V pg = T::set1(p[g * b.ld + j]);
         for (int u = 0; u < U; ++u) acc[g][u] = T::fmadd(pg, vv[u], acc[g][u]);
