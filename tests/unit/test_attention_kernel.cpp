@@ -156,43 +156,33 @@ TEST(AttentionKernel, EveryIsaMatchesReference) {
     }
 }
 
-// A half cache: every ISA against the reference on the same halves, and that reference equal
-// to the f32 reference on the halves' values widened (exact widening, f32-rounded outputs).
-TEST(AttentionKernel, HalfCacheMatchesReferenceOnWidenedValues) {
+// A cache of type kv on every shape: every ISA against the reference on the same stored rows,
+// and that reference equal to the f32 reference on the rows' values widened (exact widening,
+// f32-rounded outputs).
+void expect_cache_type_matches_widened(KvType kv, uint32_t seed_mul) {
+  const std::string type = kv_type_name(kv);
   for (const Shape& s : kShapes)
     for (bool alias : {false, true}) {
       if (alias && s.dv > s.dk) continue;
-      const GroupData d(s, alias, uint32_t(s.n * 7 + s.n_q), KvType::F16);
+      const GroupData d(s, alias, uint32_t(s.n) * seed_mul + uint32_t(s.n_q), kv);
       const auto ref = run(Isa::Reference, d.g);
       const auto wide = run(Isa::Reference, d.f32());
       ASSERT_EQ(ref.size(), wide.size());
       for (int64_t i = 0; i < d.g.n_q; ++i)
         for (int64_t c = 0; c < d.g.dv; ++c) {
           const size_t at = size_t(i * d.g.out_stride + c);
-          ASSERT_EQ(ref[at], wide[at]) << name(Isa::Reference, s, alias) << " f16 head " << i << " dim " << c;
+          ASSERT_EQ(ref[at], wide[at]) << name(Isa::Reference, s, alias) << " " << type << " head " << i << " dim "
+                                       << c;
         }
-      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias) + " f16");
+      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias) + " " + type);
     }
 }
 
-// A q8_0 cache, likewise: scales per block of 32 (a last block shorter where dk or dv is not a
-// multiple of 32), rows of scales padded.
-TEST(AttentionKernel, Q8CacheMatchesReferenceOnWidenedValues) {
-  for (const Shape& s : kShapes)
-    for (bool alias : {false, true}) {
-      if (alias && s.dv > s.dk) continue;
-      const GroupData d(s, alias, uint32_t(s.n * 11 + s.n_q), KvType::Q8_0);
-      const auto ref = run(Isa::Reference, d.g);
-      const auto wide = run(Isa::Reference, d.f32());
-      ASSERT_EQ(ref.size(), wide.size());
-      for (int64_t i = 0; i < d.g.n_q; ++i)
-        for (int64_t c = 0; c < d.g.dv; ++c) {
-          const size_t at = size_t(i * d.g.out_stride + c);
-          ASSERT_EQ(ref[at], wide[at]) << name(Isa::Reference, s, alias) << " q8_0 head " << i << " dim " << c;
-        }
-      for (Isa isa : isas()) expect_close(ref, run(isa, d.g), d.g, name(isa, s, alias) + " q8_0");
-    }
-}
+TEST(AttentionKernel, HalfCacheMatchesReferenceOnWidenedValues) { expect_cache_type_matches_widened(KvType::F16, 7); }
+
+// q8_0: scales per block of 32 (a last block shorter where dk or dv is not a multiple of 32),
+// rows of scales padded.
+TEST(AttentionKernel, Q8CacheMatchesReferenceOnWidenedValues) { expect_cache_type_matches_widened(KvType::Q8_0, 11); }
 
 TEST(AttentionKernel, Q8CacheWithoutScalesIsAnError) {
   GroupData d({4, 64, 64, 37}, false, 5, KvType::Q8_0);
