@@ -155,31 +155,27 @@ typename T::V exp_nonpositive(typename T::V x) {
   return T::ldexp(p, n);
 }
 
-// Elements [c, c + W) of a cached row as f32: float and half elements widened by T::load; q8_0
-// codes (int8_t) times their block's scale (a vector never straddles a block: W divides it).
-template <class T>
-typename T::V load_row(const float* row, const uint16_t* /*scales*/, int64_t c) { return T::load(row + c); }
-template <class T>
-typename T::V load_row(const uint16_t* row, const uint16_t* /*scales*/, int64_t c) { return T::load(row + c); }
-template <class T>
-typename T::V load_row(const int8_t* row, const uint16_t* scales, int64_t c) {
-  static_assert(kKvQ8Block % T::kWidth == 0);
-  return T::mul(T::load(row + c), T::set1(_cvtsh_ss(scales[c / kKvQ8Block])));
-}
-
 // Elements [c, c + W) of a cached row as f32, given the broadcast scale of their block (q8_0;
-// ignored for the float types): the hot loops convert each block's scale once.
+// ignored for the float types): float and half elements widened by T::load, q8_0 codes
+// (int8_t) times their block's scale. The hot loops convert each block's scale once.
 template <class T>
 typename T::V load_scaled(const float* row, typename T::V /*scale*/, int64_t c) { return T::load(row + c); }
 template <class T>
 typename T::V load_scaled(const uint16_t* row, typename T::V /*scale*/, int64_t c) { return T::load(row + c); }
 template <class T>
 typename T::V load_scaled(const int8_t* row, typename T::V scale, int64_t c) { return T::mul(T::load(row + c), scale); }
-// The broadcast scale of the block holding element c (q8_0), or zero for the float types.
+// The broadcast scale of the block holding element c (q8_0: a vector never straddles a block,
+// as W divides it), or zero for the float types.
 template <class T, class E>
 typename T::V block_scale(const uint16_t* scales, int64_t c) {
+  static_assert(kKvQ8Block % T::kWidth == 0);
   if constexpr (std::is_same_v<E, int8_t>) return T::set1(_cvtsh_ss(scales[c / kKvQ8Block]));
   else return T::zero();
+}
+// Elements [c, c + W) of a cached row (scales: the row's q8_0 scales, null for the float types).
+template <class T, class E>
+typename T::V load_row(const E* row, const uint16_t* scales, int64_t c) {
+  return load_scaled<T>(row, block_scale<T, E>(scales, c), c);
 }
 
 // Row j's scales (q8_0), or null for the float types, whose scales pointer is null.
