@@ -18,7 +18,7 @@ struct BenchArgs {
   std::vector<int> threads;
   std::vector<int> depths;  // context filled before measuring (llama-bench -d); empty: {0}
   std::string isa = "auto";
-  std::string cache_type = "f32";
+  std::vector<kernels::KvType> cache_types;  // KV cache element types to measure; empty: {f32}
   int64_t n_prompt = 512;
   int64_t n_gen = 128;
   int32_t batch = 512;
@@ -29,7 +29,7 @@ struct BenchArgs {
 };
 
 struct Row {
-  std::string model, test;
+  std::string model, test, cache;
   int threads;
   std::vector<double> tps;
   double roofline_tps = 0;  // the machine's limit: int8 arithmetic (prompt) or read bandwidth (generation)
@@ -46,17 +46,17 @@ struct Row {
 };
 
 void print_table(const std::vector<Row>& rows) {
-  std::printf("| %-28s | %7s | %-13s | %16s | %9s | %10s | %9s |\n", "model", "threads", "test", "t/s (median)",
-              "roofline", "read GB/s", "peak RSS");
-  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
-              std::string(15, '-').c_str(), std::string(18, '-').c_str(), std::string(11, '-').c_str(),
-              std::string(12, '-').c_str(), std::string(11, '-').c_str());
+  std::printf("| %-28s | %7s | %-13s | %5s | %16s | %9s | %10s | %9s |\n", "model", "threads", "test", "cache",
+              "t/s (median)", "roofline", "read GB/s", "peak RSS");
+  std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(9, '-').c_str(),
+              std::string(15, '-').c_str(), std::string(7, '-').c_str(), std::string(18, '-').c_str(),
+              std::string(11, '-').c_str(), std::string(12, '-').c_str(), std::string(11, '-').c_str());
   for (const auto& r : rows) {
     const double m = median(r.tps);
     std::string roof = r.roofline_tps > 0 ? fmt::format("{:.0f}%", 100.0 * r.fraction()) : "";
     std::string rss = fmt::format("{:.2f} GiB", double(r.peak_rss) / double(1 << 30));
-    std::printf("| %-28s | %7d | %-13s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
-                r.test.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
+    std::printf("| %-28s | %7d | %-13s | %5s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
+                r.test.c_str(), r.cache.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
   std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth /\n"
               "bytes a generated token reads (its weights; at depth d also its cache rows). Both rates are sampled\n"
@@ -64,23 +64,24 @@ void print_table(const std::vector<Row>& rows) {
               "t/s over its own roofline\n");
 }
 
-// Runs one model at one thread count and context depth: a.reps prompt and generation samples
-// after `depth` cached tokens. The machine's read bandwidth (and, when prompts are measured,
+// Runs one model at one thread count, context depth and cache type: a.reps prompt and
+// generation samples after `depth` cached tokens. The machine's read bandwidth (and, when prompts are measured,
 // its int8 multiply-add rate) is sampled before the first and after every repetition (the
 // hosts we run on are shared, so both drift); each bandwidth sample's buffer is freed and the
 // peak-RSS mark reset after it, so the model's peak RSS excludes it where the kernel allows
 // the reset. The generation roofline counts the weights a token reads and its cache reads
 // (every cached position's row, once per token).
 std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::string& path, int64_t depth,
-                             nlohmann::json& out) {
+                             kernels::KvType type, nlohmann::json& out) {
   const auto& info = engine.model().info();
   const int nt = engine.pool().size();
   const std::string name = path.substr(path.find_last_of('/') + 1);
   const std::string at = depth > 0 ? fmt::format(" @ d{}", depth) : "";
-  Row pp{name, fmt::format("pp{}{}", a.n_prompt, at), nt, {}, 0, 0, 0, {}};
-  Row tg{name, fmt::format("tg{}{}", a.n_gen, at), nt, {}, 0, 0, 0, {}};
+  const std::string cache_name = kernels::kv_type_name(type);
+  Row pp{name, fmt::format("pp{}{}", a.n_prompt, at), cache_name, nt, {}, 0, 0, 0, {}};
+  Row tg{name, fmt::format("tg{}{}", a.n_gen, at), cache_name, nt, {}, 0, 0, 0, {}};
   std::vector<double> bws, peaks;
-  auto cache = engine.new_cache(depth + std::max(a.n_prompt, a.n_gen) + 1);
+  auto cache = engine.new_cache(depth + std::max(a.n_prompt, a.n_gen) + 1, type);
   bench_fill(engine, *cache, depth, a.batch, 7);
   bench_generate(engine, *cache, std::min<int64_t>(a.n_gen, 4), 1);  // warm-up: page in weights
   uint64_t peak = peak_rss_bytes();
@@ -132,7 +133,7 @@ std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::stri
   return rows;
 }
 
-// Loads one model at one thread count and measures it at every depth.
+// Loads one model at one thread count and measures it at every depth with every cache type.
 std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int threads, nlohmann::json& out) {
   reset_peak_rss();
   EngineOptions eo;
@@ -141,11 +142,12 @@ std::vector<Row> bench_one(const BenchArgs& a, const std::string& path, int thre
   eo.isa = kernels::isa_from_name(a.isa);
   eo.load_tokenizer = false;
   eo.repack = !a.no_repack;
-  eo.cache_type = kernels::kv_type_from_name(a.cache_type);
   Engine engine(eo);
   std::vector<Row> rows;
   for (int d : a.depths.empty() ? std::vector<int>{0} : a.depths)
-    for (Row& r : bench_depth(a, engine, path, d, out)) rows.push_back(std::move(r));
+    for (kernels::KvType type : a.cache_types.empty() ? std::vector<kernels::KvType>{kernels::KvType::F32}
+                                                       : a.cache_types)
+      for (Row& r : bench_depth(a, engine, path, d, type, out)) rows.push_back(std::move(r));
   return rows;
 }
 
@@ -184,7 +186,8 @@ std::vector<int> parse_list(const std::string& s, const char* what) {
 
 void register_bench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
-  auto threads = std::make_shared<std::string>(), depths = std::make_shared<std::string>();
+  auto threads = std::make_shared<std::string>(), depths = std::make_shared<std::string>(),
+       cache_types = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation throughput (like llama-bench)");
   cmd->add_option("-m,--model", a->models, "GGUF model(s); repeat for several (default: the built-in model)");
   cmd->add_option("-t,--threads", *threads, "thread counts, comma-separated (default: one per core)");
@@ -192,15 +195,16 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-n,--n-gen", a->n_gen, "generated tokens (0: skip)")->check(CLI::Range(0, 1 << 20));
   cmd->add_option("-b,--batch-size", a->batch, "prompt tokens per forward pass")->check(CLI::Range(1, 1 << 16));
   cmd->add_option("-d,--n-depth", *depths, "tokens already in the context when measuring, comma-separated (default 0)");
-  cmd->add_option("--cache-type", a->cache_type, "KV cache elements: f32, f16 or q8_0")
-      ->check(CLI::IsMember({"f32", "f16", "q8_0"}));
+  cmd->add_option("--cache-type", *cache_types, "KV cache elements, comma-separated: f32 (default), f16, q8_0");
   cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
   cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
   cmd->add_flag("--json", a->json, "print JSON instead of a table");
   cmd->add_flag("--no-repack", a->no_repack, "keep weights in the file's layout (no load-time repacking)");
-  cmd->callback([a, threads, depths] {
+  cmd->callback([a, threads, depths, cache_types] {
     if (!threads->empty()) a->threads = parse_list(*threads, "-t");
     if (!depths->empty()) a->depths = parse_list(*depths, "-d");
+    std::stringstream in(*cache_types);
+    for (std::string item; std::getline(in, item, ',');) a->cache_types.push_back(kernels::kv_type_from_name(item));
     bench(*a);
   });
 }

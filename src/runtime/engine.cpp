@@ -24,9 +24,9 @@ Engine::Engine(const EngineOptions& opt)
   if (opt.load_tokenizer) tokenizer_ = Tokenizer::from_gguf(*file_);
 }
 
-std::unique_ptr<KvCache> Engine::new_cache(int64_t n_ctx) const {
+std::unique_ptr<KvCache> Engine::new_cache(int64_t n_ctx, kernels::KvType type) const {
   if (n_ctx <= 0) n_ctx = std::min<int64_t>(model_->info().n_ctx_train, 4096);
-  return std::make_unique<KvCache>(model_->kv_shapes(), n_ctx, cache_type_);
+  return std::make_unique<KvCache>(model_->kv_shapes(), n_ctx, type);
 }
 
 }  // namespace frugal

@@ -36,8 +36,9 @@ class Engine {
   const kernels::Kernels& kernels() const { return kernels_; }
   ForwardContext context() { return ForwardContext{pool_, kernels_, &scratch_}; }
   // A cache for up to n_ctx positions per sequence (0: the model's training context, capped at
-  // 4096), holding EngineOptions::cache_type elements.
-  std::unique_ptr<KvCache> new_cache(int64_t n_ctx = 0) const;
+  // 4096), holding EngineOptions::cache_type elements (or `type`'s).
+  std::unique_ptr<KvCache> new_cache(int64_t n_ctx = 0) const { return new_cache(n_ctx, cache_type_); }
+  std::unique_ptr<KvCache> new_cache(int64_t n_ctx, kernels::KvType type) const;
 
  private:
   std::unique_ptr<GgufFile> file_;

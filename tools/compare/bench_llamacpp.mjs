@@ -3,10 +3,11 @@
 // side-by-side runs with `frugal bench`. Like llama-bench: pp evaluates n_prompt random tokens
 // in batches of 512; tg decodes n_gen tokens one at a time, each with its logits (plus a greedy
 // pick). With DEPTH, both run after DEPTH cached tokens (llama-bench -d): the context is filled
-// once and cut back to DEPTH after every repetition. The KV cache is llama.cpp's default (f16).
-// Prints one JSON object.
+// once and cut back to DEPTH after every repetition. The KV cache is llama.cpp's default (f16),
+// or with KV_CACHE_TYPE=q8_0 q8_0 keys and values (llama-bench -ctk q8_0 -ctv q8_0 -fa 1: a
+// quantized V cache needs flash attention). Prints one JSON object.
 //
-//   [LLAMACPP_DIR=DIR] node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]
+//   [LLAMACPP_DIR=DIR] [KV_CACHE_TYPE=f16|q8_0] node bench_llamacpp.mjs MODEL.gguf N_PROMPT N_GEN [REPS] [THREADS] [DEPTH]
 //
 // LLAMACPP_DIR: a folder whose node_modules holds the node-llama-cpp to run (default: this
 // script's folder; llamacpp-b4753/ pins the February 2025 llama.cpp of the issue's figures).
@@ -42,10 +43,17 @@ function median(v) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const kvType = process.env.KV_CACHE_TYPE || "f16";
+if (!["f16", "q8_0"].includes(kvType)) {
+  console.error(`KV_CACHE_TYPE: f16 or q8_0, not ${kvType}`);
+  process.exit(2);
+}
+const kvOptions = kvType === "q8_0" ?
+    {experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0", flashAttention: true} : {};
 const llama = await getLlama({gpu: false, logLevel: "error"});
 const model = await llama.loadModel({modelPath, gpuLayers: 0});
 const context = await model.createContext(
-    {contextSize: depth + Math.max(nPrompt, nGen) + 16, batchSize: 512, threads});
+    {contextSize: depth + Math.max(nPrompt, nGen) + 16, batchSize: 512, threads, ...kvOptions});
 const seq = context.getSequence();
 if (depth > 0) await seq.evaluateWithoutGeneratingNewTokens(tokens(depth, 99));
 const cutBack = async () => seq.eraseContextTokenRanges([{start: depth, end: seq.nextTokenIndex}]);
@@ -68,7 +76,7 @@ for (let r = 0; r < reps; ++r) {
 seq.dispose();
 console.log(JSON.stringify({
   engine: `llama.cpp ${release} via node-llama-cpp ${pkg.version} (prebuilt CPU binaries)`,
-  model: modelPath, threads, n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: "f16",
+  model: modelPath, threads, n_prompt: nPrompt, n_gen: nGen, depth, kv_cache_type: kvType,
   pp_samples: pp, tg_samples: tg,
   pp_tokens_per_second_median: pp.length ? median(pp) : null,
   tg_tokens_per_second_median: tg.length ? median(tg) : null}));
