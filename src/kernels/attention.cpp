@@ -115,6 +115,22 @@ void attend_group_reference(const HeadGroup& g, float* scratch) {
       sum += e;
     }
     weighted_sum(g, s, n, 1.0 / sum, g.out + i * g.out_stride);
+    if (g.lse) g.lse[i] = float(double(mx) + std::log(sum));
+  }
+}
+
+void merge_attention_parts(const float* parts, int64_t part_stride, const float* lse, int64_t lse_stride,
+                           int64_t n_parts, int64_t dv, float* out) {
+  FRUGAL_CHECK(n_parts >= 1 && dv > 0, "attention: merging {} parts of {} dims", n_parts, dv);
+  float mx = lse[0];
+  for (int64_t c = 1; c < n_parts; ++c) mx = std::max(mx, lse[c * lse_stride]);
+  float wsum = 0;
+  for (int64_t c = 0; c < n_parts; ++c) wsum += std::exp(lse[c * lse_stride] - mx);
+  std::fill(out, out + dv, 0.0f);
+  for (int64_t c = 0; c < n_parts; ++c) {
+    const float w = std::exp(lse[c * lse_stride] - mx) / wsum;
+    const float* p = parts + c * part_stride;
+    for (int64_t i = 0; i < dv; ++i) out[i] += w * p[i];
   }
 }
 

@@ -49,6 +49,9 @@ struct HeadGroup {
   KvType kv = KvType::F32;
   const uint16_t* k_scales = nullptr; int64_t k_scale_stride = 0;  // q8_0 only
   const uint16_t* v_scales = nullptr; int64_t v_scale_stride = 0;
+  // Optional: lse[i] = log sum_{j < n_i} e^(s[i][j]) (the softmax's normaliser in log form), so
+  // attention over disjoint ranges of positions can be merged (merge_attention_parts).
+  float* lse = nullptr;
 };
 
 // Floats of scratch attend_group needs for g with any ISA; non-decreasing in g.n, so the size
@@ -61,6 +64,12 @@ int64_t attend_scratch_floats(const HeadGroup& g);
 // not positive, a length is outside [1, n], or q8_0 rows come without scales. Outputs differ
 // from the reference by f32 rounding only (relative ~1e-6).
 void attend_group(Isa isa, const HeadGroup& g, float* scratch);
+
+// Combines the outputs of one query over disjoint ranges of positions, run separately with
+// HeadGroup::lse: part c (dv floats at parts + c * part_stride) weighs e^(lse_c) over the sum
+// of them all, so out equals attention over the union (up to f32 rounding).
+void merge_attention_parts(const float* parts, int64_t part_stride, const float* lse, int64_t lse_stride,
+                           int64_t n_parts, int64_t dv, float* out);
 
 // Scalar oracle: dots and weighted sums accumulated in double, softmax with max subtraction;
 // half and q8_0 keys and values are widened exactly.

@@ -115,6 +115,14 @@ std::vector<float> run(Isa isa, HeadGroup g) {
   return out;
 }
 
+// q_i . k_j in double (f32 keys).
+double dot_ref(const HeadGroup& g, int64_t i, int64_t j) {
+  double r = 0;
+  for (int64_t c = 0; c < g.dk; ++c)
+    r += double(g.q[i * g.q_stride + c]) * double(static_cast<const float*>(g.k)[j * g.k_stride + c]);
+  return r;
+}
+
 void expect_close(const std::vector<float>& ref, const std::vector<float>& got, const HeadGroup& g,
                   const std::string& what) {
   float mx = 0;
@@ -183,6 +191,46 @@ TEST(AttentionKernel, HalfCacheMatchesReferenceOnWidenedValues) { expect_cache_t
 // q8_0: scales per block of 32 (a last block shorter where dk or dv is not a multiple of 32),
 // rows of scales padded.
 TEST(AttentionKernel, Q8CacheMatchesReferenceOnWidenedValues) { expect_cache_type_matches_widened(KvType::Q8_0, 11); }
+
+// Positions split into ranges run separately with lse, then merged: the same outputs as one run
+// over all positions (every ISA, f32 rounding), and each lse is the log of its range's softmax
+// sum as the reference computes it in double.
+TEST(AttentionKernel, SplitPositionsMergeToTheWhole) {
+  for (const Shape& s : kShapes) {
+    if (s.n < 3) continue;
+    const GroupData d(s, s.dv <= s.dk, uint32_t(s.n * 13 + s.n_q));
+    const auto whole = run(Isa::Reference, d.g);
+    const int64_t cuts[] = {0, s.n / 3, s.n / 3 + std::max<int64_t>(1, s.n / 2 - s.n / 3), s.n};
+    for (Isa isa : isas()) {
+      std::vector<std::vector<float>> parts;
+      std::vector<float> lse(size_t(3 * s.n_q), std::nanf(""));
+      for (int c = 0; c < 3; ++c) {
+        HeadGroup g = d.g;
+        g.k = static_cast<const float*>(g.k) + cuts[c] * g.k_stride;
+        g.v = static_cast<const float*>(g.v) + cuts[c] * g.v_stride;
+        g.n = cuts[c + 1] - cuts[c];
+        g.lse = lse.data() + c * s.n_q;
+        parts.push_back(run(isa, g));
+        for (int64_t i = 0; isa == Isa::Reference && i < s.n_q; ++i) {
+          double sum = 0, mx = -1e300;
+          for (int64_t j = cuts[c]; j < cuts[c + 1]; ++j)
+            mx = std::max(mx, double(d.g.scale) * dot_ref(d.g, i, j));
+          for (int64_t j = cuts[c]; j < cuts[c + 1]; ++j) sum += std::exp(double(d.g.scale) * dot_ref(d.g, i, j) - mx);
+          EXPECT_NEAR(lse[size_t(c * s.n_q + i)], mx + std::log(sum), 1e-5 * (1 + std::fabs(mx)))
+              << name(isa, s, false);
+        }
+      }
+      std::vector<float> merged(whole.size(), std::nanf(""));
+      std::vector<float> stacked(size_t(3 * s.dv));
+      for (int64_t i = 0; i < s.n_q; ++i) {
+        for (int c = 0; c < 3; ++c)
+          std::copy_n(parts[size_t(c)].begin() + i * d.g.out_stride, s.dv, stacked.begin() + c * s.dv);
+        merge_attention_parts(stacked.data(), s.dv, lse.data() + i, s.n_q, 3, s.dv, merged.data() + i * d.g.out_stride);
+      }
+      expect_close(whole, merged, d.g, name(isa, s, false) + " split in 3");
+    }
+  }
+}
 
 TEST(AttentionKernel, Q8CacheWithoutScalesIsAnError) {
   GroupData d({4, 64, 64, 37}, false, 5, KvType::Q8_0);

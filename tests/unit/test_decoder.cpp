@@ -157,6 +157,37 @@ TEST_P(DecoderArch, RoundedCachesTrackF32Cache) {
     }
 }
 
+// Latent attention decoding past 128 cached positions splits each token's positions into ranges
+// run separately and merged (MlaAttention::attend_absorbed); its logits must match the prompt
+// processed as one batch (the naive path, no split) for every position, with each cache type.
+TEST(Mla, SplitDecodeAtDepthMatchesPromptBatch) {
+  for (const std::string arch : {"deepseek2", "deepseek2_v3"}) {
+    Runner r(write_tiny_model(arch, "tiny_split_" + arch + ".gguf"));
+    const int64_t V = r.V(), n = 200;
+    std::vector<int32_t> ids;
+    for (int64_t i = 0; i < n; ++i) ids.push_back(int32_t((i * 7 + 3) % 31));
+    for (auto type : {kernels::KvType::F32, kernels::KvType::Q8_0})
+      for (kernels::Isa isa : {kernels::Isa::Reference, kernels::detect_best_isa()}) {
+        r.k = kernels::Kernels::select(isa);
+        std::vector<float> batch(size_t(n * V)), steps(size_t(n * V));
+        KvCache whole(r.model->kv_shapes(), 256, type), one(r.model->kv_shapes(), 256, type);
+        Batch b;
+        for (int64_t i = 0; i < n; ++i) b.add(ids[size_t(i)], int32_t(i), 0, true);
+        r.model->forward(r.ctx(), b, whole, batch.data());
+        for (int64_t i = 0; i < n; ++i) {
+          b.clear();
+          b.add(ids[size_t(i)], int32_t(i), 0, true);
+          r.model->forward(r.ctx(), b, one, steps.data() + i * V);
+        }
+        double mx = 0;
+        for (float x : batch) mx = std::max(mx, double(std::fabs(x)));
+        const std::string what = arch + " " + kernels::isa_name(isa) + " " + kernels::kv_type_name(type);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_LT(max_abs_diff(batch.data() + i * V, steps.data() + i * V, V), 1e-4 * mx) << what << " pos " << i;
+      }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, DecoderArch,
                          ::testing::Values("llama", "qwen2", "qwen3", "qwen3moe", "qwen2moe", "olmoe", "mixtral",
                                            "deepseek2", "deepseek2_v3"));

@@ -208,7 +208,7 @@ class GroupAttention {
       b.first = j0 == 0;
       b.last = j0 + b.nb == a.n;
       block_scores(a, b);
-      for (int64_t i = 0; i < a.n_q; ++i) block_softmax(b, i, a.lens ? a.lens[i] - j0 : b.nb);
+      for (int64_t i = 0; i < a.n_q; ++i) block_softmax(b, i, a.lens ? a.lens[i] - j0 : b.nb, a.lse);
       block_values(a, b);
     }
   }
@@ -395,8 +395,9 @@ class GroupAttention {
 
   // Head i's scores -> e^(s - m) with m the running max; updates l and the rescale factor.
   // Only the block's first `valid` positions count (the query's causal length); the others get
-  // weight 0. The first block always holds position 0, so m is finite from then on.
-  static void block_softmax(const Block& b, int64_t i, int64_t valid) {
+  // weight 0. The first block always holds position 0, so m is finite from then on. On the last
+  // block, lse (when asked for) gets m + log(l).
+  static void block_softmax(const Block& b, int64_t i, int64_t valid, float* lse) {
     float* s = b.p + i * b.ld;
     const int64_t nb = std::clamp<int64_t>(valid, 0, b.nb);
     std::fill(s + nb, s + b.nb, 0.0f);
@@ -418,7 +419,9 @@ class GroupAttention {
     b.corr[i] = b.first ? 0.0f : std::exp(b.m[i] - m);
     b.l[i] = b.first ? sum : b.l[i] * b.corr[i] + sum;
     b.m[i] = m;
-    if (b.last) b.inv[i] = 1.0f / b.l[i];
+    if (!b.last) return;
+    b.inv[i] = 1.0f / b.l[i];
+    if (lse) lse[i] = m + std::log(b.l[i]);
   }
 
   // Weighted values of the block. Tiles of dims outer, head sub-groups inner: the block's
