@@ -106,11 +106,13 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   });
   // Every head reads the same latent rows (keys: latent + RoPE key; values: the latent), so a
   // task is all heads of one token (each row read once and reused from L1 by every head) over
-  // a range of its positions: about two ranges per thread in all, of a block (64) or more.
+  // a range of its positions: about two ranges per thread in all, of 16 positions or more (so
+  // short contexts keep every thread busy too).
   // The ranges of a token are merged through their softmax sums (HeadGroup::lse). Splitting
   // heads instead streamed each row once per run of heads (dsv2-lite decode at depth 300-700:
   // attention 12.5% of the samples).
   const int64_t P = std::max<int64_t>(1, (2 * int64_t(ctx.pool.size()) + T - 1) / T);
+  constexpr int64_t kMinRange = 16;
   struct Task {
     int64_t t, part, p0, p1;
   };
@@ -118,7 +120,7 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   std::vector<int64_t> n_parts(static_cast<size_t>(T));
   int64_t max_len = 0;
   for (int64_t t = 0; t < T; ++t) {
-    const int64_t n = in.batch.pos[size_t(t)] + 1, np = std::clamp<int64_t>(n / kernels::kAttendBlock, 1, P);
+    const int64_t n = in.batch.pos[size_t(t)] + 1, np = std::clamp<int64_t>(n / kMinRange, 1, P);
     max_len = std::max(max_len, n);
     n_parts[size_t(t)] = np;
     for (int64_t c = 0; c < np; ++c) tasks.push_back({t, c, n * c / np, n * (c + 1) / np});

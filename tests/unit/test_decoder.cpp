@@ -157,7 +157,7 @@ TEST_P(DecoderArch, RoundedCachesTrackF32Cache) {
     }
 }
 
-// Latent attention decoding past 128 cached positions splits each token's positions into ranges
+// Latent attention decoding past 32 cached positions splits each token's positions into ranges
 // run separately and merged (MlaAttention::attend_absorbed); its logits must match the prompt
 // processed as one batch (the naive path, no split) for every position, with each cache type.
 TEST(Mla, SplitDecodeAtDepthMatchesPromptBatch) {
