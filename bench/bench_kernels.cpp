@@ -91,8 +91,9 @@ int register_all() {
         ->UseRealTime();
   const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
                             GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16, GgmlType::F32};
-  // rows x cols; the last shape is small and reused every iteration ("hot": from L2).
-  const int64_t shapes[][2] = {{2048, 2048}, {8192, 2048}, {2048, 8192}, {256, 2048}};
+  // rows x cols; 1408 x 2048 is a DeepSeek-V2-Lite expert (run with 24 tokens, about an expert's
+  // share of a 256-token prompt); the last shape is small and reused every iteration ("hot": from L2).
+  const int64_t shapes[][2] = {{2048, 2048}, {8192, 2048}, {2048, 8192}, {1408, 2048}, {256, 2048}};
   // "avx512r": AVX-512 on Rows16 (repacked) weights, as the engine runs them.
   const std::pair<Isa, bool> variants[] = {
       {Isa::Avx512, true}, {Isa::Avx512, false}, {Isa::Avx2, false}, {Isa::Scalar, false}, {Isa::Reference, false}};
@@ -100,13 +101,14 @@ int register_all() {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : types)
       for (const auto& s : shapes)
-        for (int64_t n_tok : {1, 64, 256})
+        for (int64_t n_tok : {1, 24, 64, 256})
           for (int threads : {1, 2}) {
             const FormatDesc& f = format_of(t);
             const WeightMatrix probe{t, s[0], s[1], nullptr, uint64_t(s[1] / f.block_elems * f.block_bytes)};
             if (isa == Isa::Reference && n_tok > 1) continue;
             if (repack && !can_repack_rows16(probe)) continue;
             if (n_tok == 256 && (isa != Isa::Avx512 || s[0] == 256)) continue;
+            if ((n_tok == 24) != (s[0] == 1408)) continue;  // the MoE expert shape: ~24 tokens per expert
             const bool hot = s[0] == 256;
             const std::string name = std::string("matmul/") + f.name + "/" + isa_name(isa) + (repack ? "r/" : "/") +
                                      std::to_string(s[0]) + "x" + std::to_string(s[1]) + (hot ? "hot" : "") +
