@@ -5,6 +5,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "kernels/avx512/rows16_common.h"
 #include "kernels/quant/blocks.h"
+#include "kernels/repack/rows16.h"
 
 namespace frugal::kernels {
 
@@ -189,9 +190,10 @@ struct Q6KRows16G {
         for (int jj = 0; jj < kJ; ++jj)
 #pragma GCC unroll 2
           for (int i = 0; i < G; ++i) {
-            const uint8_t* l = g + i * gstride + 288 + 2 * (j0 + jj) * 64;
-            ql[jj][i][0] = load512(l), ql[jj][i][1] = load512(l + 64);
-            qh[jj][i] = load512(g + i * gstride + 2336 + (j0 + jj) * 64);
+            const uint8_t* sub = g + i * gstride;
+            ql[jj][i][0] = load512(sub + q6_rows16_ql(j0 + jj, 0));
+            ql[jj][i][1] = load512(sub + q6_rows16_ql(j0 + jj, 1));
+            qh[jj][i] = load512(sub + q6_rows16_qh(j0 + jj));
             keep_in_register(ql[jj][i][0]), keep_in_register(ql[jj][i][1]), keep_in_register(qh[jj][i]);
           }
 #pragma GCC unroll 4

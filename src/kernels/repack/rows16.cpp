@@ -94,8 +94,8 @@ void q6_plain_store(const uint8_t* q, uint8_t* blk) {
 void q6_group_codes(const uint8_t* g, int r, uint8_t* q) {
   for (int j = 0; j < 16; ++j)
     for (int i = 0; i < 4; ++i) {
-      const uint8_t a = g[288 + ((2 * j) * kR + r) * 4 + i], b = g[288 + ((2 * j + 1) * kR + r) * 4 + i];
-      const uint8_t h = g[2336 + (j * kR + r) * 4 + i];
+      const uint8_t a = g[q6_rows16_ql(j, 0) + 4 * r + i], b = g[q6_rows16_ql(j, 1) + 4 * r + i];
+      const uint8_t h = g[q6_rows16_qh(j) + 4 * r + i];
       uint8_t* o = q + 16 * j + i;
       o[0] = uint8_t((a & 15) | (h & 3) << 4);
       o[4] = uint8_t((a >> 4) | ((h >> 2) & 3) << 4);
@@ -107,9 +107,9 @@ void q6_group_store(const uint8_t* q, int r, uint8_t* g) {
   for (int j = 0; j < 16; ++j)
     for (int i = 0; i < 4; ++i) {
       const uint8_t* c = q + 16 * j + i;
-      g[288 + ((2 * j) * kR + r) * 4 + i] = uint8_t((c[0] & 15) | (c[4] & 15) << 4);
-      g[288 + ((2 * j + 1) * kR + r) * 4 + i] = uint8_t((c[8] & 15) | (c[12] & 15) << 4);
-      g[2336 + (j * kR + r) * 4 + i] = uint8_t(c[0] >> 4 | (c[4] >> 4) << 2 | (c[8] >> 4) << 4 | (c[12] >> 4) << 6);
+      g[q6_rows16_ql(j, 0) + 4 * r + i] = uint8_t((c[0] & 15) | (c[4] & 15) << 4);
+      g[q6_rows16_ql(j, 1) + 4 * r + i] = uint8_t((c[8] & 15) | (c[12] & 15) << 4);
+      g[q6_rows16_qh(j) + 4 * r + i] = uint8_t(c[0] >> 4 | (c[4] >> 4) << 2 | (c[8] >> 4) << 4 | (c[12] >> 4) << 6);
     }
 }
 
