@@ -165,7 +165,11 @@ struct Q6KRows16G {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
-      if (NT <= 2) prefetch_ahead(g, kGroup);
+      // Decode: the header's lines at the block's start, then each sub-block's three lines beside
+      // its loads. A burst of all 53 lines at the start stalled Zen 4 (one thread streamed at
+      // 0.55 of the read rate against 0.69 without prefetches).
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, 288);
       __m512i tot[G][NT];
 #pragma GCC unroll 16
       for (int t = 0; t < NT * G; ++t) tot[t / NT][t % NT] = _mm512_setzero_si512();
@@ -194,6 +198,10 @@ struct Q6KRows16G {
             ql[jj][i][0] = load512(sub + q6_rows16_ql(j0 + jj, 0));
             ql[jj][i][1] = load512(sub + q6_rows16_ql(j0 + jj, 1));
             qh[jj][i] = load512(sub + q6_rows16_qh(j0 + jj));
+            if (kStream) {
+              prefetch_line(sub + q6_rows16_ql(j0 + jj, 0)), prefetch_line(sub + q6_rows16_ql(j0 + jj, 1));
+              prefetch_line(sub + q6_rows16_qh(j0 + jj));
+            }
             keep_in_register(ql[jj][i][0]), keep_in_register(ql[jj][i][1]), keep_in_register(qh[jj][i]);
           }
 #pragma GCC unroll 4
