@@ -195,13 +195,10 @@ struct Q6KRows16G {
 #pragma GCC unroll 2
           for (int i = 0; i < G; ++i) {
             const uint8_t* sub = g + i * gstride;
-            ql[jj][i][0] = load512(sub + q6_rows16_ql(j0 + jj, 0));
-            ql[jj][i][1] = load512(sub + q6_rows16_ql(j0 + jj, 1));
-            qh[jj][i] = load512(sub + q6_rows16_qh(j0 + jj));
-            if (kStream) {
-              prefetch_line(sub + q6_rows16_ql(j0 + jj, 0)), prefetch_line(sub + q6_rows16_ql(j0 + jj, 1));
-              prefetch_line(sub + q6_rows16_qh(j0 + jj));
-            }
+            const uint8_t *l0 = sub + q6_rows16_ql(j0 + jj, 0), *l1 = sub + q6_rows16_ql(j0 + jj, 1),
+                          *h = sub + q6_rows16_qh(j0 + jj);
+            ql[jj][i][0] = load512(l0), ql[jj][i][1] = load512(l1), qh[jj][i] = load512(h);
+            if (kStream) prefetch_line(l0), prefetch_line(l1), prefetch_line(h);
             keep_in_register(ql[jj][i][0]), keep_in_register(ql[jj][i][1]), keep_in_register(qh[jj][i]);
           }
 #pragma GCC unroll 4
