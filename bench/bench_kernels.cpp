@@ -11,6 +11,7 @@
 
 #include "base/fp16.h"
 #include "base/thread_pool.h"
+#include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
 #include "kernels/peak.h"
 #include "kernels/quant/formats.h"
@@ -38,7 +39,7 @@ std::vector<uint8_t> make_matrix(GgmlType t, int64_t rows, int64_t cols) {
 }
 
 // hot: the same matrix every iteration (cache-resident when small): the kernels' compute ceiling.
-// repack: the weights in the Rows16 layout (as the engine stores them for AVX-512).
+// repack: the weights in the Rows16 layout (as the engine stores them for AVX-512 and AVX2).
 void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64_t cols, int64_t n_tok, int threads,
                bool hot, bool repack) {
   auto one = make_matrix(type, rows, cols);
@@ -94,9 +95,9 @@ int register_all() {
   // rows x cols; 1408 x 2048 is a DeepSeek-V2-Lite expert (run with 24 tokens, about an expert's
   // share of a 256-token prompt); the last shape is small and reused every iteration ("hot": from L2).
   const int64_t shapes[][2] = {{2048, 2048}, {8192, 2048}, {2048, 8192}, {1408, 2048}, {256, 2048}};
-  // "avx512r": AVX-512 on Rows16 (repacked) weights, as the engine runs them.
-  const std::pair<Isa, bool> variants[] = {
-      {Isa::Avx512, true}, {Isa::Avx512, false}, {Isa::Avx2, false}, {Isa::Scalar, false}, {Isa::Reference, false}};
+  // "avx512r" / "avx2r": on Rows16 (repacked) weights, as the engine runs them.
+  const std::pair<Isa, bool> variants[] = {{Isa::Avx512, true}, {Isa::Avx512, false}, {Isa::Avx2, true},
+                                           {Isa::Avx2, false},  {Isa::Scalar, false}, {Isa::Reference, false}};
   for (const auto& [isa, repack] : variants) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : types)
@@ -106,8 +107,8 @@ int register_all() {
             const FormatDesc& f = format_of(t);
             const WeightMatrix probe{t, s[0], s[1], nullptr, uint64_t(s[1] / f.block_elems * f.block_bytes)};
             if (isa == Isa::Reference && n_tok > 1) continue;
-            if (repack && !can_repack_rows16(probe)) continue;
-            if (n_tok == 256 && (isa != Isa::Avx512 || s[0] == 256)) continue;
+            if (repack && (!can_repack_rows16(probe) || (isa == Isa::Avx2 && !avx2_rows16(t)))) continue;
+            if (n_tok == 256 && ((isa != Isa::Avx512 && !repack) || s[0] == 256)) continue;
             // The MoE expert shape runs ~24 tokens (an expert's share); the hot shape also does, which
             // separates the kernel's own cost at that tile count from fetching the expert.
             if (s[0] == 1408 ? n_tok != 24 : n_tok == 24 && s[0] != 256) continue;

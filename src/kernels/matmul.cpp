@@ -48,8 +48,14 @@ void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, 
                  "matmul: {} rows of {} cannot be in the Rows16 layout", w.rows, f.name);
 }
 
+Rows16Fn rows16_kernel(Isa isa, GgmlType t) {
+  if (isa == Isa::Avx512) return avx512_rows16(t);
+  if (isa == Isa::Avx2) return avx2_rows16(t);
+  return nullptr;
+}
+
 bool runs_rows16(Isa isa, const WeightMatrix& w) {
-  return w.layout == WeightLayout::Rows16 && isa == Isa::Avx512 && avx512_rows16(w.type) != nullptr;
+  return w.layout == WeightLayout::Rows16 && rows16_kernel(isa, w.type) != nullptr;
 }
 
 std::vector<uint8_t> plain_copy(const WeightMatrix& w) {
@@ -71,8 +77,12 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  if (isa_ != Isa::Avx512) return nullptr;
-  return std::make_unique<WeightRepacker>(pool, /*release_sources=*/true);
+  // Only formats the ISA has Rows16 kernels for are repacked (AVX2: Q4_K, Q6_K, Q8_0).
+  if (isa_ == Isa::Avx512) return std::make_unique<WeightRepacker>(pool, RepackOptions{.release_sources = true});
+  if (isa_ == Isa::Avx2)
+    return std::make_unique<WeightRepacker>(
+        pool, RepackOptions{.release_sources = true, .repacks = [](GgmlType t) { return avx2_rows16(t) != nullptr; }});
+  return nullptr;
 }
 
 void Kernels::dequantize_row(const WeightMatrix& w, int64_t row, float* out) const {

@@ -39,6 +39,8 @@ class QuantizedActs {
 
 // Throws Error unless w, n_tok, ldx and ldy make a valid matmul.
 void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, int64_t ldx, int64_t ldy);
+// The ISA's Rows16 micro-kernel for type t; nullptr where it has none.
+Rows16Fn rows16_kernel(Isa isa, GgmlType t);
 // Whether `isa` runs Rows16 micro-kernels on w (else w must be Plain, or made Plain).
 bool runs_rows16(Isa isa, const WeightMatrix& w);
 // A Plain copy of a Rows16 matrix's bytes.

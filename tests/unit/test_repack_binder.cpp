@@ -60,7 +60,7 @@ TEST(RepackBinder, PreparerSeesMatricesAndExpertStacks) {
   const WeightMatrix a = b.matrix("a.weight", 512, 48);
   const WeightMatrix q8 = b.matrix("b.weight", 96, 20);
   const ExpertMatrices e = b.experts("e.weight", 256, 32, 3);
-  const bool repacks = k.isa() == Isa::Avx512;
+  const bool repacks = k.isa() == Isa::Avx512 || k.isa() == Isa::Avx2;
   EXPECT_EQ(a.layout, repacks ? WeightLayout::Rows16 : WeightLayout::Plain);
   EXPECT_EQ(q8.layout, WeightLayout::Plain);  // 20 rows: not a multiple of 16
   EXPECT_EQ(e.first.layout, a.layout);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fp16.h"
+#include "kernels/quant/blocks.h"
 #include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
 #include "kernels/repack/repacker.h"
@@ -152,6 +154,61 @@ TEST_P(Rows16, NanActivationsPropagate) {
   }
 }
 
+// The largest codes with activations at the quantizer's limit (+-127 in every position): the
+// AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q6_K: 2) and
+// take Q8_0's -128 code by its magnitude; a bound one too loose saturates here.
+TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
+  const int64_t rows = 32, cols = 512;
+  const uint16_t d = float_to_fp16(0.01f);
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
+    const FormatDesc& f = format_of(t);
+    const int64_t nb = cols / f.block_elems;
+    std::vector<uint8_t> plain(size_t(rows * nb) * f.block_bytes);
+    for (int64_t i = 0; i < rows * nb; ++i) {
+      uint8_t* blk = plain.data() + size_t(i) * f.block_bytes;
+      const bool low = (i / nb) % 2 == 1;  // odd rows: the other extreme
+      if (t == GgmlType::Q4_K) {
+        auto* q = reinterpret_cast<BlockQ4_K*>(blk);
+        q->d = d, q->dmin = low ? d : 0;
+        std::memset(q->scales, 0xFF, sizeof q->scales);  // every scale and min 63
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
+      } else if (t == GgmlType::Q6_K) {
+        auto* q = reinterpret_cast<BlockQ6_K*>(blk);
+        q->d = d;
+        std::memset(q->scales, low ? 0x80 : 0x7F, sizeof q->scales);  // -128 / 127
+        std::memset(q->ql, low ? 0x00 : 0xFF, sizeof q->ql);
+        std::memset(q->qh, low ? 0x00 : 0xFF, sizeof q->qh);
+      } else {
+        auto* q = reinterpret_cast<BlockQ8_0*>(blk);
+        q->d = d;
+        std::memset(q->qs, low ? 0x80 : 0x7F, sizeof q->qs);  // -128 / 127
+      }
+    }
+    std::vector<uint8_t> packed(plain.size());
+    const WeightMatrix w{t, rows, cols, plain.data(), plain.size() / size_t(rows)};
+    ThreadPool pool(2);
+    repack_rows16(pool, w, 1, w.bytes(), packed.data());
+    WeightMatrix p = w;
+    p.data = packed.data();
+    p.layout = WeightLayout::Rows16;
+    std::vector<float> x(size_t(4 * cols));
+    for (int64_t c = 0; c < cols; ++c) {
+      x[size_t(c)] = 1.0f, x[size_t(cols + c)] = -1.0f;
+      x[size_t(2 * cols + c)] = c % 2 ? 1.0f : -1.0f, x[size_t(3 * cols + c)] = c % 64 < 32 ? 2.0f : -2.0f;
+    }
+    std::vector<float> ref(size_t(4 * rows)), fast(ref.size());
+    Kernels::select(Isa::Reference).matmul(pool, w, x.data(), 4, cols, ref.data(), rows);
+    for (Isa isa : all_isas()) {
+      for (int n_tok : {1, 4}) {
+        Kernels::select(isa).matmul(pool, p, x.data(), n_tok, cols, fast.data(), rows);
+        for (int64_t i = 0; i < n_tok * rows; ++i)
+          ASSERT_NEAR(fast[size_t(i)], ref[size_t(i)], 1e-4 * std::fabs(ref[size_t(i)]) + 1e-3)
+              << f.name << " " << isa_name(isa) << " n_tok=" << n_tok << " t=" << i / rows << " r=" << i % rows;
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, Rows16, ::testing::ValuesIn(rows16_formats()),
                          [](const auto& p) { return std::string(format_of(p.param).name); });
 
@@ -203,10 +260,26 @@ TEST(Rows16Repacker, ExpertStacksSlicesAndSkips) {
   EXPECT_EQ(padded.layout, WeightLayout::Plain);
 }
 
-TEST(Rows16Repacker, OnlyAvx512Repacks) {
+TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
   ThreadPool pool(1);
-  for (Isa isa : all_isas()) EXPECT_EQ(Kernels::select(isa).weight_preparer(pool) != nullptr, isa == Isa::Avx512);
-  // Every format with the layout has an AVX-512 kernel for it (the repacker relies on it).
+  std::mt19937 rng(8);
+  for (Isa isa : all_isas()) {
+    auto preparer = Kernels::select(isa).weight_preparer(pool);
+    EXPECT_EQ(preparer != nullptr, isa == Isa::Avx512 || isa == Isa::Avx2) << isa_name(isa);
+    if (!preparer) continue;
+    for (GgmlType t : rows16_formats()) {
+      const FormatDesc& f = format_of(t);
+      const auto raw = random_weights(t, 16, 256, rng, Scales::Normal);
+      WeightMatrix m{t, 16, 256, raw.data(), raw.size() / 16};
+      preparer->prepare(f.name, m, 1, m.bytes());
+      const bool kernel = isa == Isa::Avx512 ? avx512_rows16(t) != nullptr : avx2_rows16(t) != nullptr;
+      EXPECT_EQ(m.layout, kernel ? WeightLayout::Rows16 : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
+    }
+  }
+  // Every format with the layout has an AVX-512 kernel for it; AVX2 has the K-quants and Q8_0.
+  if (cpu_supports(Isa::Avx2)) {
+    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q8_0}) EXPECT_NE(avx2_rows16(t), nullptr);
+  }
   if (!cpu_supports(Isa::Avx512)) return;
   for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx512_rows16(t) != nullptr) << format_of(t).name;
 }

@@ -45,6 +45,7 @@ void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint6
 
 void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64_t count, uint64_t stride) {
   if (!can_repack_rows16(m) || count < 1 || stride < m.bytes()) return;
+  if (options_.repacks && !options_.repacks(m.type)) return;
   if (auto it = done_.find(m.data); it != done_.end()) {  // bound twice: share the copy
     m.data = it->second;
     m.layout = WeightLayout::Rows16;
@@ -64,7 +65,7 @@ void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64
       part.data = m.data + off;
       part.rows = std::min(per, groups - g) * kRows16;
       repack_rows16(pool_, part, 1, part.bytes(), dst + off);
-      if (release_sources_) release_pages(part.data, part.bytes());
+      if (options_.release_sources) release_pages(part.data, part.bytes());
     }
   done_[m.data] = dst;
   total_ += bytes;

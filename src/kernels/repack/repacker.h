@@ -13,13 +13,19 @@
 
 namespace frugal::kernels {
 
+struct RepackOptions {
+  // prepare() drops the process's pages of each original, which must then lie in a read-only
+  // file mapping (as a GgufFile's tensors do) so they can be re-read.
+  bool release_sources = false;
+  // The formats to repack (those the kernels have Rows16 micro-kernels for); nullptr: every
+  // format with the layout.
+  bool (*repacks)(GgmlType) = nullptr;
+};
+
 class WeightRepacker final : public WeightPreparer {
  public:
-  // `pool` is used only while models bind their weights (inside prepare()). With
-  // `release_sources`, prepare() drops the process's pages of each original, which must then
-  // lie in a read-only file mapping (as a GgufFile's tensors do) so they can be re-read.
-  explicit WeightRepacker(ThreadPool& pool, bool release_sources = false)
-      : pool_(pool), release_sources_(release_sources) {}
+  // `pool` is used only while models bind their weights (inside prepare()).
+  explicit WeightRepacker(ThreadPool& pool, RepackOptions options = {}) : pool_(pool), options_(options) {}
   ~WeightRepacker() override = default;
   WeightRepacker(const WeightRepacker&) = delete;
   WeightRepacker& operator=(const WeightRepacker&) = delete;
@@ -31,7 +37,7 @@ class WeightRepacker final : public WeightPreparer {
 
  private:
   ThreadPool& pool_;
-  bool release_sources_;
+  RepackOptions options_;
   HugePageArena arena_;                      // every repacked copy, packed onto huge pages
   std::map<const uint8_t*, uint8_t*> done_;  // source data -> its repacked copy
   uint64_t total_ = 0;

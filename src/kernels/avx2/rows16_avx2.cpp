@@ -1,0 +1,285 @@
+// AVX2 Rows16 micro-kernels for Q4_K, Q6_K and Q8_0: one 16-row group (two ymm halves of 8
+// int32 lanes, rows 0-7 and 8-15) x up to 4 tokens per pass. Without VNNI the 8-bit dots are
+// vpmaddubsw (pairs of unsigned x signed bytes into int16): the K-quant kernels add several of
+// them in int16 (the bounds below keep every sum exact) and widen once per sub-block with
+// vpmaddwd by the sub-block's scale, which also applies the scale.
+#include <cstring>
+
+#include "kernels/quant/blocks.h"
+#include "kernels/repack/rows16.h"
+#include "kernels/x86/rows16_stream.h"
+
+namespace frugal::kernels {
+
+namespace {
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline __m128i load128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+// 8 fp16 values -> 8 floats.
+inline __m256 load_fp16x8(const uint8_t* p) { return _mm256_cvtph_ps(load128(p)); }
+// 4 bytes (activation codes, or two int16) broadcast to all 8 lanes.
+inline __m256i bcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+// acc (int16) += pairs of u (unsigned) x s (signed) bytes. The sum is made opaque to the
+// compiler: GCC 12 otherwise reassociates a chain of them into a tree whose partial products
+// do not fit the 16 registers (every vpmaddubsw result went through the stack).
+inline __m256i dot16(__m256i acc, __m256i u, __m256i s) {
+  acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s));
+  __asm__("" : "+x"(acc));
+  return acc;
+}
+inline void accumulate(float* y, bool first, __m256 v) {
+  _mm256_storeu_ps(y, first ? v : _mm256_add_ps(_mm256_loadu_ps(y), v));
+}
+// Control for vpshufb on 16 bytes broadcast to both 128-bit lanes: lane r of half h gets byte
+// 8 h + r zero-extended into both of its int16 halves (a per-row multiplier for vpmaddwd).
+inline __m256i dup_bytes_ctrl(int h) {
+  const auto dup = [](int i) { return int32_t(uint32_t(i) | 0x8000u | uint32_t(i) << 16 | 0x80000000u); };
+  const int o = 8 * h;
+  return _mm256_setr_epi32(dup(o), dup(o + 1), dup(o + 2), dup(o + 3), dup(o + 4), dup(o + 5), dup(o + 6), dup(o + 7));
+}
+
+// Q4_K. Codes 0..15 times activations in [-127, 127]: a vpmaddubsw lane is at most 3810 and a
+// sub-block's 8 of them 30480, inside int16.
+template <int NT>
+struct Q4KRows16 {
+  static constexpr int kGroup = 16 * 144, kQs = 256;
+  // Both nibbles of each loaded vector (two sub-blocks) where the int16 sums fit the registers.
+  static constexpr int kJ = NT <= 2 ? 2 : 1;
+
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i dup[2] = {dup_bytes_ctrl(0), dup_bytes_ctrl(1)};
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, kQs);
+      // Byte 16 j + r: the scale of row r, sub-block j. Written and read as whole aligned vectors:
+      // a 16-byte load from half of a 32-byte store is not forwarded on Zen 4 (it waits for the store).
+      alignas(32) uint8_t sc[128];
+      unpack_scales(g, sc);
+      const int8_t* xq[NT];
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      __m256i tot[NT][2];
+      for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int j0 = 0; j0 < 8; j0 += kJ) {  // vectors 8c .. 8c + 7: low nibbles sub-block 2c, high 2c + 1
+        const int c = j0 / 2;
+        __m256i s[kJ][NT][2];
+        for (int i = 0; i < kJ * NT * 2; ++i) s[i / (2 * NT)][i / 2 % NT][i % 2] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          const uint8_t* v = g + kQs + (8 * c + k) * 64;
+          const __m256i raw[2] = {load256(v), load256(v + 32)};
+          if (kStream && j0 % 2 == 0) prefetch_line(v);
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            __m256i code[2];
+            for (int h = 0; h < 2; ++h)
+              code[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(raw[h], 4) : raw[h], m4);
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; ++t) {
+              const __m256i xv = bcast4(xq[t] + 32 * j + 4 * k);
+              for (int h = 0; h < 2; ++h) s[jj][t][h] = dot16(s[jj][t][h], code[h], xv);
+            }
+          }
+        }
+#pragma GCC unroll 2
+        for (int jj = 0; jj < kJ; ++jj) {
+          const int j = j0 + jj;
+          const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
+          const __m256i src = j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
+          for (int h = 0; h < 2; ++h) {
+            const __m256i scale = _mm256_shuffle_epi8(src, dup[h]);
+            for (int t = 0; t < NT; ++t) tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(s[jj][t][h], scale));
+          }
+        }
+      }
+      finish(g, x, b, tot, y, ldy, b == b0);
+    }
+  }
+
+  // 6-bit values of the group's 16 rows from their low-nibble vector (L or M, rows16.h) and
+  // high bits (H, shifted to bits 4..5): 32 bytes for sub-blocks 2p (low 16) and 2p + 1.
+  static __m256i six_bits(__m256i lo, __m256i hi) {
+    return _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi8(0x0F)), _mm256_and_si256(hi, _mm256_set1_epi8(0x30)));
+  }
+  static __m256i scales(const uint8_t* g, int p) {  // L at 64, H at 192
+    const __m256i L = load256(g + 64 + 32 * (p % 2)), H = load256(g + 192 + 32 * (p % 2));
+    return p < 2 ? six_bits(L, _mm256_slli_epi16(H, 4)) : six_bits(_mm256_srli_epi16(L, 4), _mm256_slli_epi16(H, 2));
+  }
+  static __m256i mins(const uint8_t* g, int p) {  // M at 128
+    const __m256i M = load256(g + 128 + 32 * (p % 2)), H = load256(g + 192 + 32 * (p % 2));
+    return p < 2 ? six_bits(M, H) : six_bits(_mm256_srli_epi16(M, 4), _mm256_srli_epi16(H, 2));
+  }
+  static void unpack_scales(const uint8_t* g, uint8_t* sc) {
+    for (int p = 0; p < 4; ++p) _mm256_store_si256(reinterpret_cast<__m256i*>(sc + 32 * p), scales(g, p));
+  }
+
+  // y[t] += dx * (d * tot[t] - dmin * sum_j m[r][j] * (sum of x's sub-block j)).
+  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m256i (*tot)[2], float* y, int64_t ldy,
+                     bool first) {
+    // Lane r of mm[p][h]: (m[r][2p], m[r][2p + 1]) as int16, rows 8 h .. 8 h + 7.
+    __m256i mm[4][2];
+    for (int p = 0; p < 4; ++p) {
+      const __m256i v = mins(g, p);
+      const __m128i a = _mm256_castsi256_si128(v), c = _mm256_extracti128_si256(v, 1);
+      mm[p][0] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, c));
+      mm[p][1] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, c));
+    }
+    for (int h = 0; h < 2; ++h) {
+      const __m256 d = load_fp16x8(g + 16 * h), dmin = load_fp16x8(g + 32 + 16 * h);
+      for (int t = 0; t < NT; ++t) {
+        const int16_t* bs = x.bsums32(t) + 8 * b;
+        const __m256i ms = _mm256_add_epi32(
+            _mm256_add_epi32(_mm256_madd_epi16(mm[0][h], bcast4(bs)), _mm256_madd_epi16(mm[1][h], bcast4(bs + 2))),
+            _mm256_add_epi32(_mm256_madd_epi16(mm[2][h], bcast4(bs + 4)), _mm256_madd_epi16(mm[3][h], bcast4(bs + 6))));
+        const __m256 v =
+            _mm256_fmsub_ps(_mm256_cvtepi32_ps(tot[t][h]), d, _mm256_mul_ps(_mm256_cvtepi32_ps(ms), dmin));
+        accumulate(y + t * ldy + 8 * h, first, _mm256_mul_ps(v, _mm256_set1_ps(x.d(t)[b])));
+      }
+    }
+  }
+};
+
+// Q6_K. Codes 0..63 (the offset of 32 is taken off per block from the activation sums): a
+// vpmaddubsw lane is at most 16002, so two are added in int16 before each vpmaddwd.
+template <int NT>
+struct Q6KRows16 {
+  static constexpr int kGroup = 16 * 210;
+
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, 288);
+      const int8_t* xq[NT];
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      __m256i tot[NT][2];
+      for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int j = 0; j < 16; ++j) {
+        const uint8_t *l0 = g + q6_rows16_ql(j, 0), *l1 = g + q6_rows16_ql(j, 1), *qhp = g + q6_rows16_qh(j);
+        if (kStream) prefetch_line(l0), prefetch_line(l1), prefetch_line(qhp);
+        // Lanes (scale, scale) of each row: from the pair's int16 (scale[r][j & ~1], scale[r][j | 1]).
+        __m256i scale[2];
+        for (int h = 0; h < 2; ++h) {
+          const __m256i e = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * (j / 2) + 16 * h));
+          scale[h] = j % 2 ? _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xF5), 0xF5)
+                           : _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xA0), 0xA0);
+        }
+        const __m256i qh[2] = {load256(qhp), load256(qhp + 32)};
+#pragma GCC unroll 2
+        for (int s = 0; s < 2; ++s) {  // codes u = 2 s (low nibbles of ql vector s) and 2 s + 1 (high)
+          const uint8_t* l = s ? l1 : l0;
+          __m256i code[2][2];
+          for (int h = 0; h < 2; ++h) {
+            const __m256i ql = load256(l + 32 * h);
+            code[0][h] = _mm256_or_si256(_mm256_and_si256(ql, m4), _mm256_and_si256(high_bits(qh[h], 2 * s), m30));
+            code[1][h] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql, 4), m4),
+                                         _mm256_and_si256(high_bits(qh[h], 2 * s + 1), m30));
+          }
+#pragma GCC unroll 4
+          for (int t = 0; t < NT; ++t) {
+            const __m256i x0 = bcast4(xq[t] + 16 * j + 8 * s), x1 = bcast4(xq[t] + 16 * j + 8 * s + 4);
+            for (int h = 0; h < 2; ++h) {
+              const __m256i p = dot16(_mm256_maddubs_epi16(code[0][h], x0), code[1][h], x1);
+              tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(p, scale[h]));
+            }
+          }
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        // The codes' offset: 32 * sum_j scale[r][j] * (sum of x's sub-block j), one vpmaddwd per pair.
+        __m256i e[8];
+        for (int p = 0; p < 8; ++p) e[p] = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * p + 16 * h));
+        const __m256 d = load_fp16x8(g + 16 * h);
+        for (int t = 0; t < NT; ++t) {
+          const int16_t* bs = x.bsums(t) + 16 * b;
+          __m256i off = _mm256_madd_epi16(e[0], bcast4(bs));
+          for (int p = 1; p < 8; ++p) off = _mm256_add_epi32(off, _mm256_madd_epi16(e[p], bcast4(bs + 2 * p)));
+          const __m256i sum = _mm256_sub_epi32(tot[t][h], _mm256_slli_epi32(off, 5));
+          accumulate(y + t * ldy + 8 * h, b == b0,
+                     _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(x.d(t)[b]))));
+        }
+      }
+    }
+  }
+
+  // The top two bits of code u of each byte (qh bits 2u .. 2u + 1), moved to bits 4..5.
+  static __m256i high_bits(__m256i qh, int u) {
+    switch (u) {
+      case 0: return _mm256_slli_epi16(qh, 4);
+      case 1: return _mm256_slli_epi16(qh, 2);
+      case 2: return qh;
+      default: return _mm256_srli_epi16(qh, 2);
+    }
+  }
+};
+
+// Q8_0: codes stored as q + 128 are flipped back to q; |q| (unsigned) times x with q's sign
+// (a lane is at most 2 * 128 * 127 = 32512), widened at once with vpmaddwd by ones.
+template <int NT>
+struct Q8_0Rows16 {
+  static constexpr int kGroup = 16 * 34;
+
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m256i flip = _mm256_set1_epi8(char(0x80)), ones = _mm256_set1_epi16(1);
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      if (NT <= 2) prefetch_ahead(g, kGroup);
+      __m256i s[NT][2];
+      for (int t = 0; t < NT; ++t) s[t][0] = s[t][1] = _mm256_setzero_si256();
+      const int8_t* xq[NT];
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQK * b;
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) {
+        __m256i q[2], a[2];
+        for (int h = 0; h < 2; ++h) {
+          q[h] = _mm256_xor_si256(load256(g + 32 + 64 * k + 32 * h), flip);
+          a[h] = _mm256_abs_epi8(q[h]);
+        }
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; ++t) {
+          const __m256i xv = bcast4(xq[t] + 4 * k);
+          for (int h = 0; h < 2; ++h)
+            s[t][h] = _mm256_add_epi32(
+                s[t][h], _mm256_madd_epi16(_mm256_maddubs_epi16(a[h], _mm256_sign_epi8(xv, q[h])), ones));
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        const __m256 dw = load_fp16x8(g + 16 * h);
+        for (int t = 0; t < NT; ++t)
+          accumulate(y + t * ldy + 8 * h, b == b0,
+                     _mm256_mul_ps(_mm256_cvtepi32_ps(s[t][h]), _mm256_mul_ps(dw, _mm256_set1_ps(x.d(t)[b]))));
+      }
+    }
+  }
+};
+
+constexpr int kTile = 4;  // tokens per pass (16 ymm registers)
+
+// A call's tokens in passes of up to kTile.
+template <template <int> class K>
+void by_tile4(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
+  for (int t0 = 0; t0 < c.nt; t0 += kTile)
+    by_tile<K, kTile>(g, x.shifted(t0), {c.b0, c.b1, std::min(kTile, c.nt - t0), c.y + t0 * c.ldy, c.ldy});
+}
+
+}  // namespace
+
+Rows16Fn avx2_rows16(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_K: return by_tile4<Q4KRows16>;
+    case GgmlType::Q6_K: return by_tile4<Q6KRows16>;
+    case GgmlType::Q8_0: return by_tile4<Q8_0Rows16>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace frugal::kernels
