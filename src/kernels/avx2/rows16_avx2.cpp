@@ -67,12 +67,16 @@ struct Q4KRows16 {
       for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
 #pragma GCC unroll 1
       for (int j0 = 0; j0 < 8; j0 += kJ) {  // vectors 8c .. 8c + 7: low nibbles sub-block 2c, high 2c + 1
-        const int c = j0 / 2;
+        // 64-bit pointers, constant offsets: int offsets cost three scalar instructions per load
+        // (sign extension), and decode is bound by how many instructions issue per cycle.
+        const uint8_t* vc = g + kQs + ptrdiff_t(512) * (j0 / 2);
+        const int8_t* xj[NT];
+        for (int t = 0; t < NT; ++t) xj[t] = xq[t] + ptrdiff_t(32) * j0;
         __m256i s[kJ][NT][2];
         for (int i = 0; i < kJ * NT * 2; ++i) s[i / (2 * NT)][i / 2 % NT][i % 2] = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
-          const uint8_t* v = g + kQs + (8 * c + k) * 64;
+          const uint8_t* v = vc + 64 * k;
           const __m256i raw[2] = {load256(v), load256(v + 32)};
           if (kStream && j0 % 2 == 0) prefetch_line(v);
 #pragma GCC unroll 2
@@ -83,7 +87,7 @@ struct Q4KRows16 {
               code[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(raw[h], 4) : raw[h], m4);
 #pragma GCC unroll 4
             for (int t = 0; t < NT; ++t) {
-              const __m256i xv = bcast4(xq[t] + 32 * j + 4 * k);
+              const __m256i xv = bcast4(xj[t] + 32 * jj + 4 * k);
               for (int h = 0; h < 2; ++h) s[jj][t][h] = dot16(s[jj][t][h], code[h], xv);
             }
           }
