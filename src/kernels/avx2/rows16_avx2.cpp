@@ -23,14 +23,15 @@ inline __m256i bcast4(const void* p) {
   std::memcpy(&v, p, 4);
   return _mm256_set1_epi32(v);
 }
-// acc (int16) += pairs of u (unsigned) x s (signed) bytes. The sum is made opaque to the
-// compiler: GCC 12 otherwise reassociates a chain of them into a tree whose partial products
-// do not fit the 16 registers (every vpmaddubsw result went through the stack).
-inline __m256i dot16(__m256i acc, __m256i u, __m256i s) {
-  acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s));
+// Makes a running sum opaque to the compiler: GCC 12 otherwise reassociates a chain of integer
+// additions into a tree whose partial products do not fit the 16 registers (every product went
+// through the stack).
+inline __m256i opaque(__m256i acc) {
   __asm__("" : "+x"(acc));
   return acc;
 }
+// acc (int16) += pairs of u (unsigned) x s (signed) bytes.
+inline __m256i dot16(__m256i acc, __m256i u, __m256i s) { return opaque(_mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s))); }
 inline void accumulate(float* y, bool first, __m256 v) {
   _mm256_storeu_ps(y, first ? v : _mm256_add_ps(_mm256_loadu_ps(y), v));
 }
@@ -164,54 +165,66 @@ struct Q6KRows16 {
       if (kStream) prefetch_ahead(g, 288);
       const int8_t* xq[NT];
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
-      __m256i tot[NT][2];
-      for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-      for (int j = 0; j < 16; ++j) {
-        const uint8_t *l0 = g + q6_rows16_ql(j, 0), *l1 = g + q6_rows16_ql(j, 1), *qhp = g + q6_rows16_qh(j);
-        if (kStream) prefetch_line(l0), prefetch_line(l1), prefetch_line(qhp);
-        // Lanes (scale, scale) of each row: from the pair's int16 (scale[r][j & ~1], scale[r][j | 1]).
-        __m256i scale[2];
-        for (int h = 0; h < 2; ++h) {
-          const __m256i e = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * (j / 2) + 16 * h));
-          scale[h] = j % 2 ? _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xF5), 0xF5)
-                           : _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xA0), 0xA0);
-        }
-        const __m256i qh[2] = {load256(qhp), load256(qhp + 32)};
+      // Both halves at once for decode; larger tiles one half at a time (their sums and a
+      // sub-block's codes do not fit 16 registers otherwise).
+      constexpr int kH = NT <= 2 ? 2 : 1;
 #pragma GCC unroll 2
-        for (int s = 0; s < 2; ++s) {  // codes u = 2 s (low nibbles of ql vector s) and 2 s + 1 (high)
-          const uint8_t* l = s ? l1 : l0;
-          __m256i code[2][2];
-          for (int h = 0; h < 2; ++h) {
-            const __m256i ql = load256(l + 32 * h);
-            code[0][h] = _mm256_or_si256(_mm256_and_si256(ql, m4), _mm256_and_si256(high_bits(qh[h], 2 * s), m30));
-            code[1][h] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql, 4), m4),
-                                         _mm256_and_si256(high_bits(qh[h], 2 * s + 1), m30));
+      for (int h0 = 0; h0 < 2; h0 += kH) {
+        __m256i tot[NT][kH];
+        for (int t = 0; t < NT; ++t)
+          for (int h = 0; h < kH; ++h) tot[t][h] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+        for (int j = 0; j < 16; ++j) {
+          const uint8_t *l0 = g + q6_rows16_ql(j, 0), *l1 = g + q6_rows16_ql(j, 1), *qhp = g + q6_rows16_qh(j);
+          if (kStream) prefetch_line(l0), prefetch_line(l1), prefetch_line(qhp);
+          // Lanes (scale, scale) of each row: from the pair's int16 (scale[r][j & ~1], scale[r][j | 1]).
+          __m256i scale[kH], qh[kH];
+          for (int h = 0; h < kH; ++h) {
+            const __m256i e = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * (j / 2) + 16 * (h0 + h)));
+            scale[h] = j % 2 ? _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xF5), 0xF5)
+                             : _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(e, 0xA0), 0xA0);
+            qh[h] = load256(qhp + 32 * (h0 + h));
           }
+#pragma GCC unroll 2
+          for (int s = 0; s < 2; ++s) {  // codes u = 2 s (low nibbles of ql vector s) and 2 s + 1 (high)
+            const uint8_t* l = s ? l1 : l0;
+            __m256i code[2][kH];
+            for (int h = 0; h < kH; ++h) {
+              const __m256i ql = load256(l + 32 * (h0 + h));
+              code[0][h] = _mm256_or_si256(_mm256_and_si256(ql, m4), _mm256_and_si256(high_bits(qh[h], 2 * s), m30));
+              code[1][h] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql, 4), m4),
+                                           _mm256_and_si256(high_bits(qh[h], 2 * s + 1), m30));
+            }
 #pragma GCC unroll 4
-          for (int t = 0; t < NT; ++t) {
-            const __m256i x0 = bcast4(xq[t] + 16 * j + 8 * s), x1 = bcast4(xq[t] + 16 * j + 8 * s + 4);
-            for (int h = 0; h < 2; ++h) {
-              const __m256i p = dot16(_mm256_maddubs_epi16(code[0][h], x0), code[1][h], x1);
-              tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(p, scale[h]));
+            for (int t = 0; t < NT; ++t) {
+              const __m256i x0 = bcast4(xq[t] + 16 * j + 8 * s), x1 = bcast4(xq[t] + 16 * j + 8 * s + 4);
+              for (int h = 0; h < kH; ++h) {
+                const __m256i p = dot16(_mm256_maddubs_epi16(code[0][h], x0), code[1][h], x1);
+                tot[t][h] = opaque(_mm256_add_epi32(tot[t][h], _mm256_madd_epi16(p, scale[h])));
+              }
             }
           }
         }
+        for (int h = 0; h < kH; ++h) finish(g, x, b, h0 + h, tot, h, y, ldy, b == b0);
       }
-      for (int h = 0; h < 2; ++h) {
-        // The codes' offset: 32 * sum_j scale[r][j] * (sum of x's sub-block j), one vpmaddwd per pair.
-        __m256i e[8];
-        for (int p = 0; p < 8; ++p) e[p] = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * p + 16 * h));
-        const __m256 d = load_fp16x8(g + 16 * h);
-        for (int t = 0; t < NT; ++t) {
-          const int16_t* bs = x.bsums(t) + 16 * b;
-          __m256i off = _mm256_madd_epi16(e[0], bcast4(bs));
-          for (int p = 1; p < 8; ++p) off = _mm256_add_epi32(off, _mm256_madd_epi16(e[p], bcast4(bs + 2 * p)));
-          const __m256i sum = _mm256_sub_epi32(tot[t][h], _mm256_slli_epi32(off, 5));
-          accumulate(y + t * ldy + 8 * h, b == b0,
-                     _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(x.d(t)[b]))));
-        }
-      }
+    }
+  }
+
+  // y[t] (rows of half hh) += dx * d * (tot[t][h] - 32 * sum_j scale[r][j] * (sum of x's sub-block
+  // j)): the codes' offset of 32, one vpmaddwd per pair of sub-blocks.
+  template <int kH>
+  static void finish(const uint8_t* g, const ActRows& x, int64_t b, int hh, const __m256i (*tot)[kH], int h, float* y,
+                     int64_t ldy, bool first) {
+    __m256i e[8];
+    for (int p = 0; p < 8; ++p) e[p] = _mm256_cvtepi8_epi16(load128(g + 32 + 32 * p + 16 * hh));
+    const __m256 d = load_fp16x8(g + 16 * hh);
+    for (int t = 0; t < NT; ++t) {
+      const int16_t* bs = x.bsums(t) + 16 * b;
+      __m256i off = _mm256_madd_epi16(e[0], bcast4(bs));
+      for (int p = 1; p < 8; ++p) off = _mm256_add_epi32(off, _mm256_madd_epi16(e[p], bcast4(bs + 2 * p)));
+      const __m256i sum = _mm256_sub_epi32(tot[t][h], _mm256_slli_epi32(off, 5));
+      accumulate(y + t * ldy + 8 * hh, first,
+                 _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(x.d(t)[b]))));
     }
   }
 
@@ -237,30 +250,37 @@ struct Q8_0Rows16 {
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       if (NT <= 2) prefetch_ahead(g, kGroup);
-      __m256i s[NT][2];
-      for (int t = 0; t < NT; ++t) s[t][0] = s[t][1] = _mm256_setzero_si256();
       const int8_t* xq[NT];
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQK * b;
-#pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) {
-        __m256i q[2], a[2];
-        for (int h = 0; h < 2; ++h) {
-          q[h] = _mm256_xor_si256(load256(g + 32 + 64 * k + 32 * h), flip);
-          a[h] = _mm256_abs_epi8(q[h]);
-        }
-#pragma GCC unroll 4
-        for (int t = 0; t < NT; ++t) {
-          const __m256i xv = bcast4(xq[t] + 4 * k);
-          for (int h = 0; h < 2; ++h)
-            s[t][h] = _mm256_add_epi32(
-                s[t][h], _mm256_madd_epi16(_mm256_maddubs_epi16(a[h], _mm256_sign_epi8(xv, q[h])), ones));
-        }
-      }
-      for (int h = 0; h < 2; ++h) {
-        const __m256 dw = load_fp16x8(g + 16 * h);
+      // Both halves at once for decode; larger tiles one half at a time (the sums of 4 tokens x 2
+      // halves and the operands do not fit 16 registers).
+      constexpr int kH = NT <= 2 ? 2 : 1;
+#pragma GCC unroll 2
+      for (int h0 = 0; h0 < 2; h0 += kH) {
+        __m256i s[NT][kH];
         for (int t = 0; t < NT; ++t)
-          accumulate(y + t * ldy + 8 * h, b == b0,
-                     _mm256_mul_ps(_mm256_cvtepi32_ps(s[t][h]), _mm256_mul_ps(dw, _mm256_set1_ps(x.d(t)[b]))));
+          for (int h = 0; h < kH; ++h) s[t][h] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          __m256i q[kH], a[kH];
+          for (int h = 0; h < kH; ++h) {
+            q[h] = _mm256_xor_si256(load256(g + 32 + 64 * k + 32 * (h0 + h)), flip);
+            a[h] = _mm256_abs_epi8(q[h]);
+          }
+#pragma GCC unroll 4
+          for (int t = 0; t < NT; ++t) {
+            const __m256i xv = bcast4(xq[t] + 4 * k);
+            for (int h = 0; h < kH; ++h)
+              s[t][h] = opaque(_mm256_add_epi32(
+                  s[t][h], _mm256_madd_epi16(_mm256_maddubs_epi16(a[h], _mm256_sign_epi8(xv, q[h])), ones)));
+          }
+        }
+        for (int h = 0; h < kH; ++h) {
+          const __m256 dw = load_fp16x8(g + 16 * (h0 + h));
+          for (int t = 0; t < NT; ++t)
+            accumulate(y + t * ldy + 8 * (h0 + h), b == b0,
+                       _mm256_mul_ps(_mm256_cvtepi32_ps(s[t][h]), _mm256_mul_ps(dw, _mm256_set1_ps(x.d(t)[b]))));
+        }
       }
     }
   }
