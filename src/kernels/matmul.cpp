@@ -77,7 +77,7 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // Only formats the ISA has Rows16 kernels for are repacked (AVX2: Q4_K, Q6_K, Q8_0).
+  // Only formats the ISA has Rows16 kernels for are repacked (AVX2: the K-quants and Q8_0).
   if (isa_ == Isa::Avx512) return std::make_unique<WeightRepacker>(pool, RepackOptions{.release_sources = true});
   if (isa_ == Isa::Avx2)
     return std::make_unique<WeightRepacker>(

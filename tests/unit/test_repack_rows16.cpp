@@ -155,12 +155,12 @@ TEST_P(Rows16, NanActivationsPropagate) {
 }
 
 // The largest codes with activations at the quantizer's limit (+-127 in every position): the
-// AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q6_K: 2) and
+// AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q5_K: 4, Q6_K: 2) and
 // take Q8_0's -128 code by its magnitude; a bound one too loose saturates here.
 TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
   const int64_t rows = 32, cols = 512;
   const uint16_t d = float_to_fp16(0.01f);
-  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
     const FormatDesc& f = format_of(t);
     const int64_t nb = cols / f.block_elems;
     std::vector<uint8_t> plain(size_t(rows * nb) * f.block_bytes);
@@ -171,6 +171,12 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
         auto* q = reinterpret_cast<BlockQ4_K*>(blk);
         q->d = d, q->dmin = low ? d : 0;
         std::memset(q->scales, 0xFF, sizeof q->scales);  // every scale and min 63
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
+      } else if (t == GgmlType::Q5_K) {
+        auto* q = reinterpret_cast<BlockQ5_K*>(blk);
+        q->d = d, q->dmin = low ? d : 0;
+        std::memset(q->scales, 0xFF, sizeof q->scales);
+        std::memset(q->qh, low ? 0x00 : 0xFF, sizeof q->qh);  // codes 31 / 0
         std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
       } else if (t == GgmlType::Q6_K) {
         auto* q = reinterpret_cast<BlockQ6_K*>(blk);
@@ -278,7 +284,7 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
   }
   // Every format with the layout has an AVX-512 kernel for it; AVX2 has the K-quants and Q8_0.
   if (cpu_supports(Isa::Avx2)) {
-    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q8_0}) EXPECT_NE(avx2_rows16(t), nullptr);
+    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0}) EXPECT_NE(avx2_rows16(t), nullptr);
   }
   if (!cpu_supports(Isa::Avx512)) return;
   for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx512_rows16(t) != nullptr) << format_of(t).name;

@@ -1,4 +1,4 @@
-// AVX2 Rows16 micro-kernels for Q4_K, Q6_K and Q8_0: one 16-row group (two ymm halves of 8
+// AVX2 Rows16 micro-kernels for Q4_K, Q5_K, Q6_K and Q8_0: one 16-row group (two ymm halves of 8
 // int32 lanes, rows 0-7 and 8-15) x up to 4 tokens per pass. Without VNNI the 8-bit dots are
 // vpmaddubsw (pairs of unsigned x signed bytes into int16): the K-quant kernels add several of
 // them in int16 (the bounds below keep every sum exact) and widen once per sub-block with
@@ -43,11 +43,12 @@ inline __m256i dup_bytes_ctrl(int h) {
   return _mm256_setr_epi32(dup(o), dup(o + 1), dup(o + 2), dup(o + 3), dup(o + 4), dup(o + 5), dup(o + 6), dup(o + 7));
 }
 
-// Q4_K. Codes 0..15 times activations in [-127, 127]: a vpmaddubsw lane is at most 3810 and a
-// sub-block's 8 of them 30480, inside int16.
-template <int NT>
-struct Q4KRows16 {
-  static constexpr int kGroup = 16 * 144, kQs = 256;
+// Q4_K (kHigh = false) and Q5_K (kHigh = true: fifth bits from 8 qh vectors). Q4_K codes 0..15
+// times activations in [-127, 127]: a vpmaddubsw lane is at most 3810 and a sub-block's 8 of them
+// 30480, inside int16; Q5_K codes 0..31 (lanes up to 7874) are widened after every 4.
+template <bool kHigh, int NT>
+struct KAffineRows16 {
+  static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256, kSteps = kHigh ? 4 : 8;
   // Both nibbles of each loaded vector (two sub-blocks) where the int16 sums fit the registers.
   static constexpr int kJ = NT <= 2 ? 2 : 1;
 
@@ -73,39 +74,61 @@ struct Q4KRows16 {
         const uint8_t* vc = g + kQs + ptrdiff_t(512) * (j0 / 2);
         const int8_t* xj[NT];
         for (int t = 0; t < NT; ++t) xj[t] = xq[t] + ptrdiff_t(32) * j0;
+        const __m128i qh_shift = _mm_cvtsi32_si128(j0);
         __m256i s[kJ][NT][2];
         for (int i = 0; i < kJ * NT * 2; ++i) s[i / (2 * NT)][i / 2 % NT][i % 2] = _mm256_setzero_si256();
+        // tot += the int16 sums times each row's sub-block scale; the sums restart.
+        const auto widen = [&] {
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
+            const __m256i src =
+                j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
+            for (int h = 0; h < 2; ++h) {
+              const __m256i scale = _mm256_shuffle_epi8(src, dup[h]);
+              for (int t = 0; t < NT; ++t) {
+                tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(s[jj][t][h], scale));
+                s[jj][t][h] = _mm256_setzero_si256();
+              }
+            }
+          }
+        };
 #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
           const uint8_t* v = vc + 64 * k;
           const __m256i raw[2] = {load256(v), load256(v + 32)};
           if (kStream && j0 % 2 == 0) prefetch_line(v);
+          // Q5_K: bit j of byte i of lane r is the fifth bit of that code; shifted right by j0 (a
+          // run-time count) so the bits of this step's sub-blocks sit at known places.
+          __m256i qh[2];
+          if constexpr (kHigh)
+            for (int h = 0; h < 2; ++h) qh[h] = _mm256_srl_epi16(load256(g + 256 + 64 * k + 32 * h), qh_shift);
 #pragma GCC unroll 2
           for (int jj = 0; jj < kJ; ++jj) {
             const int j = j0 + jj;
             __m256i code[2];
-            for (int h = 0; h < 2; ++h)
+            for (int h = 0; h < 2; ++h) {
               code[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(raw[h], 4) : raw[h], m4);
+              if constexpr (kHigh) code[h] = _mm256_or_si256(code[h], fifth_bit(qh[h], jj));
+            }
 #pragma GCC unroll 4
             for (int t = 0; t < NT; ++t) {
               const __m256i xv = bcast4(xj[t] + 32 * jj + 4 * k);
               for (int h = 0; h < 2; ++h) s[jj][t][h] = dot16(s[jj][t][h], code[h], xv);
             }
           }
-        }
-#pragma GCC unroll 2
-        for (int jj = 0; jj < kJ; ++jj) {
-          const int j = j0 + jj;
-          const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
-          const __m256i src = j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
-          for (int h = 0; h < 2; ++h) {
-            const __m256i scale = _mm256_shuffle_epi8(src, dup[h]);
-            for (int t = 0; t < NT; ++t) tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(s[jj][t][h], scale));
-          }
+          if ((k + 1) % kSteps == 0) widen();
         }
       }
       finish(g, x, b, tot, y, ldy, b == b0);
     }
+  }
+
+  // Bit i (0 or 1) of each byte of qh moved to bit 4. The 16-bit shifts (here and by j0 before)
+  // never bring a neighbouring byte's bit to bit 4.
+  static __m256i fifth_bit(__m256i qh, int i) {
+    return _mm256_and_si256(i ? _mm256_slli_epi16(qh, 3) : _mm256_slli_epi16(qh, 4), _mm256_set1_epi8(0x10));
   }
 
   // 6-bit values of the group's 16 rows from their low-nibble vector (L or M, rows16.h) and
@@ -295,11 +318,17 @@ void by_tile4(const uint8_t* g, const ActRows& x, const Rows16Call& c) {
     by_tile<K, kTile>(g, x.shifted(t0), {c.b0, c.b1, std::min(kTile, c.nt - t0), c.y + t0 * c.ldy, c.ldy});
 }
 
+template <int NT>
+using Q4KRows16 = KAffineRows16<false, NT>;
+template <int NT>
+using Q5KRows16 = KAffineRows16<true, NT>;
+
 }  // namespace
 
 Rows16Fn avx2_rows16(GgmlType t) {
   switch (t) {
     case GgmlType::Q4_K: return by_tile4<Q4KRows16>;
+    case GgmlType::Q5_K: return by_tile4<Q5KRows16>;
     case GgmlType::Q6_K: return by_tile4<Q6KRows16>;
     case GgmlType::Q8_0: return by_tile4<Q8_0Rows16>;
     default: return nullptr;
