@@ -38,9 +38,9 @@ using Rows16Fn = void (*)(const uint8_t* group, const ActRows& x, const Rows16Ca
 // format with a Rows16 layout (repack/rows16.h) has one.
 Rows16Fn avx512_rows16(GgmlType t);
 Rows16Fn avx512_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx512_rows16)
-// AVX2 kernels for the K-quants (Q4_K, Q5_K, Q6_K) and Q8_0; nullptr for the legacy formats,
-// which the AVX2 kernels keep in the Plain layout.
+// The AVX2 kernels (every format with the layout, as for AVX-512; call only after a CPU check).
 Rows16Fn avx2_rows16(GgmlType t);
+Rows16Fn avx2_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx2_rows16)
 // Pair kernels: two consecutive groups (32 rows: y[t * ldy + r], r < 32) per call, nt <= kPairTile;
 // nullptr for formats without one.
 constexpr int kPairTile = 6;

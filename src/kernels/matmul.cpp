@@ -77,12 +77,9 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // Only formats the ISA has Rows16 kernels for are repacked (AVX2: the K-quants and Q8_0).
-  if (isa_ == Isa::Avx512) return std::make_unique<WeightRepacker>(pool, RepackOptions{.release_sources = true});
-  if (isa_ == Isa::Avx2)
-    return std::make_unique<WeightRepacker>(
-        pool, RepackOptions{.release_sources = true, .repacks = [](GgmlType t) { return avx2_rows16(t) != nullptr; }});
-  return nullptr;
+  // Both ISAs have Rows16 kernels for every format with the layout.
+  if (isa_ != Isa::Avx512 && isa_ != Isa::Avx2) return nullptr;
+  return std::make_unique<WeightRepacker>(pool, RepackOptions{.release_sources = true});
 }
 
 void Kernels::dequantize_row(const WeightMatrix& w, int64_t row, float* out) const {

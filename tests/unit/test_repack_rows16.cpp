@@ -155,12 +155,13 @@ TEST_P(Rows16, NanActivationsPropagate) {
 }
 
 // The largest codes with activations at the quantizer's limit (+-127 in every position): the
-// AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q5_K: 4, Q6_K: 2) and
+// AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q5_K: 4, Q6_K: 2,
+// Q4_1: 8 per block, Q5_1: 4) and
 // take Q8_0's -128 code by its magnitude; a bound one too loose saturates here.
 TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
   const int64_t rows = 32, cols = 512;
   const uint16_t d = float_to_fp16(0.01f);
-  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::Q4_1, GgmlType::Q5_1}) {
     const FormatDesc& f = format_of(t);
     const int64_t nb = cols / f.block_elems;
     std::vector<uint8_t> plain(size_t(rows * nb) * f.block_bytes);
@@ -184,6 +185,15 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
         std::memset(q->scales, low ? 0x80 : 0x7F, sizeof q->scales);  // -128 / 127
         std::memset(q->ql, low ? 0x00 : 0xFF, sizeof q->ql);
         std::memset(q->qh, low ? 0x00 : 0xFF, sizeof q->qh);
+      } else if (t == GgmlType::Q4_1) {  // codes 15 / 0 (Q4_0 has the same codes)
+        auto* q = reinterpret_cast<BlockQ4_1*>(blk);
+        q->d = d, q->m = low ? d : 0;
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
+      } else if (t == GgmlType::Q5_1) {  // codes 31 / 0
+        auto* q = reinterpret_cast<BlockQ5_1*>(blk);
+        q->d = d, q->m = low ? d : 0;
+        std::memset(q->qh, low ? 0x00 : 0xFF, sizeof q->qh);
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
       } else {
         auto* q = reinterpret_cast<BlockQ8_0*>(blk);
         q->d = d;
@@ -282,9 +292,9 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       EXPECT_EQ(m.layout, kernel ? WeightLayout::Rows16 : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
-  // Every format with the layout has an AVX-512 kernel for it; AVX2 has the K-quants and Q8_0.
+  // Every format with the layout has an AVX2 and an AVX-512 kernel for it.
   if (cpu_supports(Isa::Avx2)) {
-    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0}) EXPECT_NE(avx2_rows16(t), nullptr);
+    for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx2_rows16(t) != nullptr) << format_of(t).name;
   }
   if (!cpu_supports(Isa::Avx512)) return;
   for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx512_rows16(t) != nullptr) << format_of(t).name;

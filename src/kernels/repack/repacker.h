@@ -17,9 +17,6 @@ struct RepackOptions {
   // prepare() drops the process's pages of each original, which must then lie in a read-only
   // file mapping (as a GgufFile's tensors do) so they can be re-read.
   bool release_sources = false;
-  // The formats to repack (those the kernels have Rows16 micro-kernels for); nullptr: every
-  // format with the layout.
-  bool (*repacks)(GgmlType) = nullptr;
 };
 
 class WeightRepacker final : public WeightPreparer {
