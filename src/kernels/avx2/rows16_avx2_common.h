@@ -27,7 +27,9 @@ inline __m256i opaque(__m256i acc) {
   return acc;
 }
 // acc (int16) += pairs of u (unsigned) x s (signed) bytes.
-inline __m256i dot16(__m256i acc, __m256i u, __m256i s) { return opaque(_mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s))); }
+inline __m256i dot16(__m256i acc, __m256i u, __m256i s) {
+  return opaque(_mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s)));
+}
 inline void accumulate(float* y, bool first, __m256 v) {
   _mm256_storeu_ps(y, first ? v : _mm256_add_ps(_mm256_loadu_ps(y), v));
 }
