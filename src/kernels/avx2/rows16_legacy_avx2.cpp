@@ -5,19 +5,11 @@
 // (lanes up to 7874) keep the low and high nibbles' 4 products each in a sum of their own.
 #include "kernels/avx2/rows16_avx2_common.h"
 #include "kernels/quant/blocks.h"
+#include "kernels/repack/rows16.h"
 
 namespace frugal::kernels {
 
 namespace {
-
-// x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
-template <bool kMin_, bool kHigh_, int kZero_>
-struct LegacyFormat {
-  static constexpr bool kMin = kMin_, kHigh = kHigh_;
-  static constexpr int kZero = kZero_;
-  static constexpr int kGroup = 16 * (2 + (kMin ? 2 : 0) + (kHigh ? 4 : 0) + 16);  // bytes per group block
-  static constexpr int kQh = kMin ? 64 : 32, kQs = kQh + (kHigh ? 64 : 0);
-};
 
 template <class F, int NT>
 struct LegacyRows16 {
@@ -79,13 +71,13 @@ struct LegacyRows16 {
 };
 
 template <int NT>
-using Q4_0Rows16 = LegacyRows16<LegacyFormat<false, false, 8>, NT>;
+using Q4_0Rows16 = LegacyRows16<Q4_0Rows16Layout, NT>;
 template <int NT>
-using Q4_1Rows16 = LegacyRows16<LegacyFormat<true, false, 0>, NT>;
+using Q4_1Rows16 = LegacyRows16<Q4_1Rows16Layout, NT>;
 template <int NT>
-using Q5_0Rows16 = LegacyRows16<LegacyFormat<false, true, 16>, NT>;
+using Q5_0Rows16 = LegacyRows16<Q5_0Rows16Layout, NT>;
 template <int NT>
-using Q5_1Rows16 = LegacyRows16<LegacyFormat<true, true, 0>, NT>;
+using Q5_1Rows16 = LegacyRows16<Q5_1Rows16Layout, NT>;
 
 }  // namespace
 

@@ -6,19 +6,11 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "kernels/avx512/rows16_common.h"
 #include "kernels/quant/blocks.h"
+#include "kernels/repack/rows16.h"
 
 namespace frugal::kernels {
 
 namespace {
-
-// x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
-template <bool kMin_, bool kHigh_, int kZero_>
-struct LegacyRows16Format {
-  static constexpr bool kMin = kMin_, kHigh = kHigh_;
-  static constexpr int kZero = kZero_;
-  static constexpr int kGroup = 16 * (2 + (kMin ? 2 : 0) + (kHigh ? 4 : 0) + 16);  // bytes per group block
-  static constexpr int kQh = kMin ? 64 : 32, kQs = kQh + (kHigh ? 64 : 0);
-};
 
 template <class F, int NT>
 struct LegacyRows16 {
@@ -70,13 +62,13 @@ struct LegacyRows16 {
 };
 
 template <int NT>
-using Q4_0Rows16 = LegacyRows16<LegacyRows16Format<false, false, 8>, NT>;
+using Q4_0Rows16 = LegacyRows16<Q4_0Rows16Layout, NT>;
 template <int NT>
-using Q4_1Rows16 = LegacyRows16<LegacyRows16Format<true, false, 0>, NT>;
+using Q4_1Rows16 = LegacyRows16<Q4_1Rows16Layout, NT>;
 template <int NT>
-using Q5_0Rows16 = LegacyRows16<LegacyRows16Format<false, true, 16>, NT>;
+using Q5_0Rows16 = LegacyRows16<Q5_0Rows16Layout, NT>;
 template <int NT>
-using Q5_1Rows16 = LegacyRows16<LegacyRows16Format<true, true, 0>, NT>;
+using Q5_1Rows16 = LegacyRows16<Q5_1Rows16Layout, NT>;
 
 }  // namespace
 

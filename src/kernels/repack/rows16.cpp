@@ -133,7 +133,7 @@ void q6_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
 template <bool kMin, bool kHigh>
 void legacy_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
   constexpr int kScales = kMin ? 4 : 2, kQh = kHigh ? 4 : 0;
-  constexpr int kGroupQh = 32 * (kMin ? 2 : 1), kGroupQs = kGroupQh + (kHigh ? 64 : 0);
+  constexpr int kGroupQh = LegacyRows16Layout<kMin, kHigh, 0>::kQh, kGroupQs = LegacyRows16Layout<kMin, kHigh, 0>::kQs;
   for (int i = 0; i < kScales; i += 2) {
     if (to_group) std::memcpy(g + 16 * i + 2 * r, blk + i, 2);
     else std::memcpy(blk + i, g + 16 * i + 2 * r, 2);

@@ -41,6 +41,20 @@ void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t
 //  Q5_K (2816 B): Q4_K's 256 header bytes | 8 qh vectors k: lane r = row r's qh[4k .. 4k + 3]
 //                 | Q4_K's 32 qs vectors.
 
+// A legacy format's group block column (Q4_0, Q4_1, Q5_0, Q5_1 above) for the kernels: values
+// x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
+template <bool kMin_, bool kHigh_, int kZero_>
+struct LegacyRows16Layout {
+  static constexpr bool kMin = kMin_, kHigh = kHigh_;
+  static constexpr int kZero = kZero_;
+  static constexpr int kGroup = 16 * (2 + (kMin ? 2 : 0) + (kHigh ? 4 : 0) + 16);  // bytes per group block
+  static constexpr int kQh = kMin ? 64 : 32, kQs = kQh + (kHigh ? 64 : 0);        // qh vector, 4 qs vectors
+};
+using Q4_0Rows16Layout = LegacyRows16Layout<false, false, 8>;
+using Q4_1Rows16Layout = LegacyRows16Layout<true, false, 0>;
+using Q5_0Rows16Layout = LegacyRows16Layout<false, true, 16>;
+using Q5_1Rows16Layout = LegacyRows16Layout<true, true, 0>;
+
 // Byte offsets in a Q6_K group's block column: ql vector s (0, 1) and the qh vector of sub-block j.
 constexpr int q6_rows16_ql(int j, int s) { return 288 + 192 * j + 64 * s; }
 constexpr int q6_rows16_qh(int j) { return 288 + 192 * j + 128; }
