@@ -11,7 +11,6 @@
 
 #include "base/fp16.h"
 #include "base/thread_pool.h"
-#include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
 #include "kernels/peak.h"
 #include "kernels/quant/formats.h"
@@ -107,7 +106,7 @@ int register_all() {
             const FormatDesc& f = format_of(t);
             const WeightMatrix probe{t, s[0], s[1], nullptr, uint64_t(s[1] / f.block_elems * f.block_bytes)};
             if (isa == Isa::Reference && n_tok > 1) continue;
-            if (repack && (!can_repack_rows16(probe) || (isa == Isa::Avx2 && !avx2_rows16(t)))) continue;
+            if (repack && !can_repack_rows16(probe)) continue;
             if (n_tok == 256 && ((isa != Isa::Avx512 && !repack) || s[0] == 256)) continue;
             // The MoE expert shape runs ~24 tokens (an expert's share); the hot shape also does, which
             // separates the kernel's own cost at that tile count from fetching the expert.

@@ -33,7 +33,7 @@ uint64_t int8_macs_avx2(int64_t iters) {
   for (int i = 1; i < kAcc; ++i) total = _mm256_add_epi32(total, acc[i]);
   alignas(32) int32_t lanes[8];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), total);
-  volatile int32_t sink = lanes[0] + lanes[7];
+  volatile uint32_t sink = uint32_t(lanes[0]) + uint32_t(lanes[7]);  // the sums wrap: add unsigned
   (void)sink;
   return uint64_t(iters) * kAcc * 8 * 32;
 }
