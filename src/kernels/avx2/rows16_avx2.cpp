@@ -37,8 +37,7 @@ struct KAffineRows16 {
       for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
 #pragma GCC unroll 1
       for (int j0 = 0; j0 < 8; j0 += kJ) {  // vectors 8c .. 8c + 7: low nibbles sub-block 2c, high 2c + 1
-        // 64-bit pointers, constant offsets: int offsets cost three scalar instructions per load
-        // (sign extension), and decode is bound by how many instructions issue per cycle.
+        // 64-bit pointers and constant offsets (int offsets cost scalar sign extensions per load).
         const uint8_t* vc = g + kQs + ptrdiff_t(512) * (j0 / 2);
         const int8_t* xj[NT];
         for (int t = 0; t < NT; ++t) xj[t] = xq[t] + ptrdiff_t(32) * j0;
