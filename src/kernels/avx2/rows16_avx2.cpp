@@ -31,6 +31,10 @@ struct KAffineRows16 {
       // a 16-byte load from half of a 32-byte store is not forwarded on Zen 4 (it waits for the store).
       alignas(32) uint8_t sc[128];
       unpack_scales(g, sc);
+      // The mins' share first: left to the end of the block, its chain held up the next block's
+      // dots (Q4_K decode in L2: 28.0 -> 30.6 GB/s, medians of 18 interleaved runs).
+      __m256i ms[NT][2];
+      min_sums(g, x, b, ms);
       const int8_t* xq[NT];
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
       __m256i tot[NT][2];
@@ -88,7 +92,7 @@ struct KAffineRows16 {
           if ((k + 1) % kSteps == 0) widen();
         }
       }
-      finish(g, x, b, tot, y, ldy, b == b0);
+      finish(g, x, b, tot, ms, y, ldy, b == b0);
     }
   }
 
@@ -115,26 +119,31 @@ struct KAffineRows16 {
     for (int p = 0; p < 4; ++p) _mm256_store_si256(reinterpret_cast<__m256i*>(sc + 32 * p), scales(g, p));
   }
 
-  // y[t] += dx * (d * tot[t] - dmin * sum_j m[r][j] * (sum of x's sub-block j)).
-  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m256i (*tot)[2], float* y, int64_t ldy,
-                     bool first) {
-    // Lane r of mm[p][h]: (m[r][2p], m[r][2p + 1]) as int16, rows 8 h .. 8 h + 7.
-    __m256i mm[4][2];
+  // ms[t][h], lane r: sum_j m[r][j] * (sum of x's sub-block j), rows 8 h .. 8 h + 7.
+  static void min_sums(const uint8_t* g, const ActRows& x, int64_t b, __m256i (*ms)[2]) {
+    __m256i mm[4][2];  // lane r of mm[p][h]: (m[r][2p], m[r][2p + 1]) as int16
     for (int p = 0; p < 4; ++p) {
       const __m256i v = mins(g, p);
       const __m128i a = _mm256_castsi256_si128(v), c = _mm256_extracti128_si256(v, 1);
       mm[p][0] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, c));
       mm[p][1] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, c));
     }
+    for (int h = 0; h < 2; ++h)
+      for (int t = 0; t < NT; ++t) {
+        const int16_t* bs = x.bsums32(t) + 8 * b;
+        ms[t][h] = _mm256_add_epi32(
+            _mm256_add_epi32(_mm256_madd_epi16(mm[0][h], bcast4(bs)), _mm256_madd_epi16(mm[1][h], bcast4(bs + 2))),
+            _mm256_add_epi32(_mm256_madd_epi16(mm[2][h], bcast4(bs + 4)), _mm256_madd_epi16(mm[3][h], bcast4(bs + 6))));
+      }
+  }
+  // y[t] += dx * (d * tot[t] - dmin * ms[t]).
+  static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m256i (*tot)[2], const __m256i (*ms)[2],
+                     float* y, int64_t ldy, bool first) {
     for (int h = 0; h < 2; ++h) {
       const __m256 d = load_fp16x8(g + 16 * h), dmin = load_fp16x8(g + 32 + 16 * h);
       for (int t = 0; t < NT; ++t) {
-        const int16_t* bs = x.bsums32(t) + 8 * b;
-        const __m256i ms = _mm256_add_epi32(
-            _mm256_add_epi32(_mm256_madd_epi16(mm[0][h], bcast4(bs)), _mm256_madd_epi16(mm[1][h], bcast4(bs + 2))),
-            _mm256_add_epi32(_mm256_madd_epi16(mm[2][h], bcast4(bs + 4)), _mm256_madd_epi16(mm[3][h], bcast4(bs + 6))));
         const __m256 v =
-            _mm256_fmsub_ps(_mm256_cvtepi32_ps(tot[t][h]), d, _mm256_mul_ps(_mm256_cvtepi32_ps(ms), dmin));
+            _mm256_fmsub_ps(_mm256_cvtepi32_ps(tot[t][h]), d, _mm256_mul_ps(_mm256_cvtepi32_ps(ms[t][h]), dmin));
         accumulate(y + t * ldy + 8 * h, first, _mm256_mul_ps(v, _mm256_set1_ps(x.d(t)[b])));
       }
     }
