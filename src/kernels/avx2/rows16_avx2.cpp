@@ -41,14 +41,8 @@ struct KAffineRows16 {
       // x1.06 (medians over 10 interleaved rounds; without any finish at all, x1.19).
       __m256i ms[NT][2];
       min_sums(g, x, b, ms);
-      __m256 dd[2];
-      if constexpr (kKeep)
-        for (int h = 0; h < 2; ++h) {
-          const __m256 dx = _mm256_set1_ps(x.d(0)[b]);
-          dd[h] = _mm256_mul_ps(load_fp16x8(g + 16 * h), dx);
-          acc[h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms[0][h]),
-                                    _mm256_mul_ps(load_fp16x8(g + 32 + 16 * h), dx), acc[h]);
-        }
+      __m256 dd[2];  // kKeep: d * dx, the dots' scale
+      if constexpr (kKeep) apply_mins(g, x, b, ms[0], acc, dd);
       const int8_t* xq[NT];
       for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
       __m256i tot[NT][2];
@@ -155,6 +149,14 @@ struct KAffineRows16 {
             _mm256_add_epi32(_mm256_madd_epi16(mm[0][h], bcast4(bs)), _mm256_madd_epi16(mm[1][h], bcast4(bs + 2))),
             _mm256_add_epi32(_mm256_madd_epi16(mm[2][h], bcast4(bs + 4)), _mm256_madd_epi16(mm[3][h], bcast4(bs + 6))));
       }
+  }
+  // One token: acc -= dx * dmin * ms; dd = dx * d.
+  static void apply_mins(const uint8_t* g, const ActRows& x, int64_t b, const __m256i* ms, __m256* acc, __m256* dd) {
+    const __m256 dx = _mm256_set1_ps(x.d(0)[b]);
+    for (int h = 0; h < 2; ++h) {
+      dd[h] = _mm256_mul_ps(load_fp16x8(g + 16 * h), dx);
+      acc[h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms[h]), _mm256_mul_ps(load_fp16x8(g + 32 + 16 * h), dx), acc[h]);
+    }
   }
   // y[t] += dx * (d * tot[t] - dmin * ms[t]).
   static void finish(const uint8_t* g, const ActRows& x, int64_t b, const __m256i (*tot)[2], const __m256i (*ms)[2],
