@@ -1,9 +1,9 @@
 // Persistent thread pool: spin briefly for low-latency decode steps, then sleep on the atomic.
 #include "base/thread_pool.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
+
+#include "base/arch.h"
 
 namespace frugal {
 
@@ -41,7 +41,7 @@ void ThreadPool::dispatch(Thunk fn, void* ctx) {
   }
   for (int spins = 0; (job_.load(std::memory_order_acquire) & kActiveMask) != 0; ++spins) {
     if (spins < kSpinIterations) {
-      _mm_pause();
+      cpu_relax();
     } else {
       std::this_thread::yield();
     }
@@ -97,7 +97,7 @@ void ThreadPool::worker(int tid) {
   for (;;) {
     uint64_t g = generation_.load(std::memory_order_acquire);
     for (int spins = 0; g == seen && spins < kSpinIterations; ++spins) {
-      _mm_pause();
+      cpu_relax();
       g = generation_.load(std::memory_order_acquire);
     }
     while (g == seen) {

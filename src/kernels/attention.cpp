@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "base/arch.h"
 #include "base/error.h"
 #include "base/fp16.h"
 
@@ -138,9 +139,11 @@ void attend_group(Isa isa, const HeadGroup& g, float* scratch) {
   check_group(g);
   if (isa == Isa::Auto) isa = detect_best_isa();
   // The SIMD paths work in whole vectors; other head sizes take the reference.
+#if FRUGAL_X86
   if (isa == Isa::Avx512 && g.dk % 16 == 0 && g.dv % 16 == 0) return attend_group_avx512(g, scratch);
   if ((isa == Isa::Avx512 || isa == Isa::Avx2) && g.dk % 8 == 0 && g.dv % 8 == 0)
     return attend_group_avx2(g, scratch);
+#endif
   attend_group_reference(g, scratch);
 }
 

@@ -20,6 +20,7 @@ using RowDotFn = void (*)(const uint8_t* w, const ActRows& x, int nt, float* out
 RowDotFn scalar_row_dot(GgmlType t);
 RowDotFn avx2_row_dot(GgmlType t);
 RowDotFn avx512_row_dot(GgmlType t);
+RowDotFn neon_row_dot(GgmlType t);  // ARM64 builds only
 
 // Most activation rows one Rows16 micro-kernel call handles.
 constexpr int kGemmTile = 8;

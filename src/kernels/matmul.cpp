@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/arch.h"
 #include "base/error.h"
 #include "kernels/matmul_internal.h"
 #include "kernels/repack/repacker.h"
@@ -49,8 +50,11 @@ void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, 
 }
 
 Rows16Fn rows16_kernel(Isa isa, GgmlType t) {
+#if FRUGAL_X86
   if (isa == Isa::Avx512) return avx512_rows16(t);
   if (isa == Isa::Avx2) return avx2_rows16(t);
+#endif
+  (void)isa, (void)t;
   return nullptr;
 }
 

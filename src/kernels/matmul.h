@@ -21,10 +21,11 @@ enum class Isa {
   Scalar,     // portable fast path (quantized activations, integer dots), no SIMD
   Avx2,       // AVX2 + FMA + F16C
   Avx512,     // AVX-512 F/BW/VL/DQ + VNNI + BF16
+  Neon,       // ARM64 Advanced SIMD + the dot-product extension (SDOT, Armv8.2)
   Auto,       // best the CPU supports (only as a request; never returned by isa())
 };
 const char* isa_name(Isa isa);
-// Parses "reference" | "scalar" | "avx2" | "avx512" | "auto"; throws Error otherwise.
+// Parses "reference" | "scalar" | "avx2" | "avx512" | "neon" | "auto"; throws Error otherwise.
 Isa isa_from_name(const std::string& name);
 // The best Isa this CPU supports.
 Isa detect_best_isa();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/arch.h"
 #include "kernels/matmul_internal.h"
 
 namespace frugal::kernels {
@@ -11,8 +12,12 @@ namespace {
 
 RowDotFn row_dot_for(Isa isa, GgmlType t) {
   RowDotFn fn = nullptr;
+#if FRUGAL_X86
   if (isa == Isa::Avx512) fn = avx512_row_dot(t);
   if (isa == Isa::Avx2) fn = avx2_row_dot(t);
+#elif FRUGAL_ARM64
+  if (isa == Isa::Neon) fn = neon_row_dot(t);
+#endif
   return fn ? fn : scalar_row_dot(t);
 }
 
@@ -66,7 +71,9 @@ void run_rows16(const MatmulTask& k, int64_t g0, int64_t g1) {
 MatmulTask make_task(Isa isa, const WeightMatrix& w, const ActRows& act, int64_t n_tok, float* y, int64_t ldy) {
   MatmulTask k{w, act, n_tok, y, ldy, nullptr, nullptr};
   if (w.layout == WeightLayout::Rows16) k.rows16 = rows16_kernel(isa, w.type);
+#if FRUGAL_X86
   if (k.rows16 && n_tok > kGemmTile && isa == Isa::Avx512) k.pair = avx512_rows16_pair(w.type);
+#endif
   if (!k.rows16) k.row_dot = row_dot_for(isa, w.type);
   return k;
 }
@@ -149,8 +156,12 @@ QuantizedActs::QuantizedActs(ThreadPool& pool, Isa isa, ActKind kind, const floa
 }
 
 void quantize_act(Isa isa, ActKind kind, const float* x, int64_t cols, uint8_t* dst) {
-  if (isa == Isa::Scalar || isa == Isa::Reference) return quantize_act_row(kind, x, cols, dst);
-  quantize_act_row_avx2(kind, x, cols, dst);
+#if FRUGAL_X86
+  if (isa == Isa::Avx2 || isa == Isa::Avx512) return quantize_act_row_avx2(kind, x, cols, dst);
+#else
+  (void)isa;
+#endif
+  quantize_act_row(kind, x, cols, dst);
 }
 
 }  // namespace frugal::kernels

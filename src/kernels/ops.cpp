@@ -3,6 +3,7 @@
 
 #include "kernels/ops_simd.h"
 
+#include "base/arch.h"
 #include "base/fp16.h"
 #include "kernels/attention.h"
 #include "kernels/quant/quant_util.h"
@@ -41,12 +42,14 @@ struct RowOps {
 // Chosen once from the CPU's features; immutable afterwards.
 const RowOps& row_ops() {
   static const RowOps ops = [] {
-    __builtin_cpu_init();
     RowOps r{silu_mul_scalar, softmax_scalar, to_half_scalar, from_half_scalar};
+#if FRUGAL_X86
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
       r.silu_mul = silu_mul_avx2, r.softmax = softmax_avx2;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
       r.to_half = to_half_f16c, r.from_half = from_half_f16c;
+#endif
     return r;
   }();
   return ops;

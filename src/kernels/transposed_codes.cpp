@@ -1,6 +1,7 @@
 // TransposedCodes: the block formats' affine split (formats.h), transposed at load.
 #include "kernels/transposed_codes.h"
 
+#include "base/arch.h"
 #include "base/error.h"
 #include "kernels/ops.h"
 #include "kernels/quant/formats.h"
@@ -42,18 +43,24 @@ std::optional<TransposedCodes> TransposedCodes::make(const WeightMatrix& w, int6
 }
 
 void TransposedCodes::apply(Isa isa, const float* x, float* y) const {
+#if FRUGAL_X86
   const bool avx512 = isa == Isa::Avx512 && rows_ % 16 == 0, avx2 = isa == Isa::Avx2 && rows_ % 8 == 0;
+#else
+  (void)isa;
+#endif
   std::vector<float> xs(static_cast<size_t>(rows_));
   for (int64_t g = 0; g < cols_ / group_; ++g) {
     const float* sc = scale_.data() + g * rows_;
     const float* bi = bias_.data() + g * rows_;
     const int8_t* codes = codes_.data() + g * group_ * rows_;
+#if FRUGAL_X86
     if (avx512 || avx2) {
       for (int64_t r = 0; r < rows_; ++r) xs[size_t(r)] = sc[r] * x[r];
       const float b = has_bias_ ? dot(bi, x, rows_) : 0.0f;  // dot: vectorised partial sums
       (avx512 ? codes_dot_avx512 : codes_dot_avx2)(codes, rows_, xs.data(), b, y + g * group_, group_);
       continue;
     }
+#endif
     double b = 0;
     for (int64_t r = 0; r < rows_; ++r) b += double(bi[r]) * double(x[r]);
     for (int64_t c = 0; c < group_; ++c) {

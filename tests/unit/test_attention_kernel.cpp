@@ -94,7 +94,7 @@ struct GroupData {
 
 std::vector<Isa> isas() {
   std::vector<Isa> r;
-  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon})
     if (cpu_supports(i)) r.push_back(i);
   return r;
 }

@@ -58,7 +58,7 @@ struct Expected {
 // body(kernels, pool) for every ISA this CPU runs, with 1 and 2 threads.
 template <class F>
 void for_each_setup(F&& body) {
-  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+  for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (!cpu_supports(isa)) continue;
     for (int threads : {1, 2}) {
       ThreadPool pool(threads);

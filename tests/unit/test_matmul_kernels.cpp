@@ -20,7 +20,7 @@ using testing::Scales;
 
 std::vector<Isa> fast_isas() {
   std::vector<Isa> v;
-  for (Isa i : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa i : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon})
     if (cpu_supports(i)) v.push_back(i);
   return v;
 }
@@ -143,13 +143,13 @@ TEST(Matmul, EmptyShapesAndRowBounds) {
 }
 
 TEST(Matmul, IsaNamesAndSelection) {
-  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Auto})
+  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::Auto})
     EXPECT_EQ(isa_from_name(isa_name(i)), i);
   EXPECT_THROW(isa_from_name("sse9"), Error);
   const Isa best = detect_best_isa();
   EXPECT_TRUE(cpu_supports(best));
   EXPECT_EQ(Kernels::select(Isa::Auto).isa(), best);
-  for (Isa i : {Isa::Avx2, Isa::Avx512}) {
+  for (Isa i : {Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (cpu_supports(i)) {
       EXPECT_EQ(Kernels::select(i).isa(), i);
     } else {

@@ -44,7 +44,7 @@ TEST(Int8Peak, MeasuredWhereTheIsaHasIntegerDots) {
   ThreadPool pool(2);
   EXPECT_EQ(kernels::measure_int8_peak(pool, kernels::Isa::Scalar, 0.01), 0.0);
   EXPECT_EQ(kernels::measure_int8_peak(pool, kernels::Isa::Reference, 0.01), 0.0);
-  for (auto isa : {kernels::Isa::Avx2, kernels::Isa::Avx512}) {
+  for (auto isa : {kernels::Isa::Avx2, kernels::Isa::Avx512, kernels::Isa::Neon}) {
     if (!kernels::cpu_supports(isa)) continue;
     EXPECT_GT(kernels::measure_int8_peak(pool, isa, 0.01), 0.0) << kernels::isa_name(isa);
   }
@@ -57,7 +57,7 @@ TEST(ReadAll, EveryIsaReadsEveryByte) {
   const auto* p = reinterpret_cast<const uint8_t*>(words.data());
   uint64_t want = 0;
   for (uint64_t w : words) want ^= w;
-  for (auto isa : {kernels::Isa::Scalar, kernels::Isa::Avx2, kernels::Isa::Avx512}) {
+  for (auto isa : {kernels::Isa::Scalar, kernels::Isa::Avx2, kernels::Isa::Avx512, kernels::Isa::Neon}) {
     if (!kernels::cpu_supports(isa)) continue;
     EXPECT_EQ(kernels::read_all(isa, p, words.size() * 8), want) << kernels::isa_name(isa);
     words[words.size() - 1] ^= 1;

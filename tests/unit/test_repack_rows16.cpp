@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "base/arch.h"
 #include "base/error.h"
 #include "base/fp16.h"
 #include "kernels/quant/blocks.h"
@@ -33,9 +34,19 @@ std::vector<GgmlType> rows16_formats() {
   return v;
 }
 
+// The Rows16 kernel of an ISA (nullptr where it has none).
+Rows16Fn rows16_of(Isa isa, GgmlType t) {
+#if FRUGAL_X86
+  if (isa == Isa::Avx512) return avx512_rows16(t);
+  if (isa == Isa::Avx2) return avx2_rows16(t);
+#endif
+  (void)isa, (void)t;
+  return nullptr;
+}
+
 std::vector<Isa> all_isas() {
   std::vector<Isa> v;
-  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa i : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon})
     if (cpu_supports(i)) v.push_back(i);
   return v;
 }
@@ -288,16 +299,16 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       const auto raw = random_weights(t, 16, 256, rng, Scales::Normal);
       WeightMatrix m{t, 16, 256, raw.data(), raw.size() / 16};
       preparer->prepare(f.name, m, 1, m.bytes());
-      const bool kernel = isa == Isa::Avx512 ? avx512_rows16(t) != nullptr : avx2_rows16(t) != nullptr;
+      const bool kernel = rows16_of(isa, t) != nullptr;
       EXPECT_EQ(m.layout, kernel ? WeightLayout::Rows16 : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
   // Every format with the layout has an AVX2 and an AVX-512 kernel for it.
-  if (cpu_supports(Isa::Avx2)) {
-    for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx2_rows16(t) != nullptr) << format_of(t).name;
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (!cpu_supports(isa)) continue;
+    for (GgmlType t : all_formats())
+      EXPECT_EQ(has_rows16_layout(t), rows16_of(isa, t) != nullptr) << isa_name(isa) << " " << format_of(t).name;
   }
-  if (!cpu_supports(Isa::Avx512)) return;
-  for (GgmlType t : all_formats()) EXPECT_EQ(has_rows16_layout(t), avx512_rows16(t) != nullptr) << format_of(t).name;
 }
 
 TEST(Rows16Repacker, RejectsBadRows16Shapes) {

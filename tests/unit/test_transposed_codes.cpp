@@ -78,7 +78,7 @@ TEST(TransposedCodes, MatchesDequantizedRowsOnEveryIsaAndLayout) {
       ASSERT_TRUE(codes.has_value()) << f.name;
       EXPECT_EQ(codes->rows(), n);
       EXPECT_EQ(codes->cols(), cols);
-      for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+      for (Isa isa : {Isa::Reference, Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon}) {
         if (!cpu_supports(isa)) continue;
         std::vector<float> y(cols, NAN);
         codes->apply(isa, x.data(), y.data());
