@@ -143,6 +143,8 @@ void attend_group(Isa isa, const HeadGroup& g, float* scratch) {
   if (isa == Isa::Avx512 && g.dk % 16 == 0 && g.dv % 16 == 0) return attend_group_avx512(g, scratch);
   if ((isa == Isa::Avx512 || isa == Isa::Avx2) && g.dk % 8 == 0 && g.dv % 8 == 0)
     return attend_group_avx2(g, scratch);
+#elif FRUGAL_ARM64
+  if (isa == Isa::Neon && g.dk % 4 == 0 && g.dv % 4 == 0) return attend_group_neon(g, scratch);
 #endif
   attend_group_reference(g, scratch);
 }

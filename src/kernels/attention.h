@@ -59,7 +59,7 @@ struct HeadGroup {
 int64_t attend_scratch_floats(const HeadGroup& g);
 
 // Runs g with the kernels of `isa` (the Kernels' ISA; the CPU must support it). Reference and
-// Scalar run attend_group_reference; Avx2 and Avx512 run SIMD paths where dk and dv are
+// Scalar run attend_group_reference; Avx2, Avx512 and Neon run SIMD paths where dk and dv are
 // multiples of the vector width (else the reference). Throws Error when n, n_q, dk or dv is
 // not positive, a length is outside [1, n], or q8_0 rows come without scales. Outputs differ
 // from the reference by f32 rounding only (relative ~1e-6).
@@ -88,8 +88,9 @@ inline constexpr int64_t attend_score_stride(int64_t n) { return ((n < kAttendBl
 inline constexpr bool attend_transposes(int64_t n_q, int64_t dk) { return n_q >= 8 && n_q * 12 >= dk; }
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
-// check, with dk and dv multiples of 16 (AVX-512) or 8 (AVX2). Used by attend_group.
+// check, with dk and dv multiples of 16 (AVX-512), 8 (AVX2) or 4 (NEON). Used by attend_group.
 void attend_group_avx512(const HeadGroup& g, float* scratch);
 void attend_group_avx2(const HeadGroup& g, float* scratch);
+void attend_group_neon(const HeadGroup& g, float* scratch);  // ARM64 builds only
 
 }  // namespace frugal::kernels
