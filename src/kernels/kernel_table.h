@@ -14,6 +14,19 @@ constexpr int kMaxTile = 4;
 // out[t] = dot(weight row w, activation row t of x) for t < nt (1 <= nt <= kMaxTile).
 // w points at the first block of the row; x.cols values.
 using RowDotFn = void (*)(const uint8_t* w, const ActRows& x, int nt, float* out);
+namespace {
+// The RowDotFn of a kernel K whose K::run<NT>(w, x, out) handles NT tokens (1 <= NT <= 4): calls
+// it for the tile size at run time. In an anonymous namespace, so each ISA's build keeps its own.
+template <class K>
+void by_tile(const uint8_t* w, const ActRows& x, int nt, float* out) {
+  switch (nt) {
+    case 1: K::template run<1>(w, x, out); break;
+    case 2: K::template run<2>(w, x, out); break;
+    case 3: K::template run<3>(w, x, out); break;
+    default: K::template run<4>(w, x, out); break;
+  }
+}
+}  // namespace
 
 // Kernels per ISA; nullptr when the ISA has no kernel for the type. The avx2 / avx512
 // getters live in translation units compiled for those ISAs: call them only after a CPU check.

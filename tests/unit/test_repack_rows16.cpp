@@ -8,12 +8,12 @@
 #include <random>
 #include <vector>
 
-#include "base/arch.h"
 #include "base/error.h"
 #include "base/fp16.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_internal.h"
 #include "kernels/repack/repacker.h"
 #include "kernels/repack/rows16.h"
 #include "test_quant_helpers.h"
@@ -32,16 +32,6 @@ std::vector<GgmlType> rows16_formats() {
   for (GgmlType t : all_formats())
     if (has_rows16_layout(t)) v.push_back(t);
   return v;
-}
-
-// The Rows16 kernel of an ISA (nullptr where it has none).
-Rows16Fn rows16_of(Isa isa, GgmlType t) {
-#if FRUGAL_X86
-  if (isa == Isa::Avx512) return avx512_rows16(t);
-  if (isa == Isa::Avx2) return avx2_rows16(t);
-#endif
-  (void)isa, (void)t;
-  return nullptr;
 }
 
 std::vector<Isa> all_isas() {
@@ -299,7 +289,7 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       const auto raw = random_weights(t, 16, 256, rng, Scales::Normal);
       WeightMatrix m{t, 16, 256, raw.data(), raw.size() / 16};
       preparer->prepare(f.name, m, 1, m.bytes());
-      const bool kernel = rows16_of(isa, t) != nullptr;
+      const bool kernel = rows16_kernel(isa, t) != nullptr;
       EXPECT_EQ(m.layout, kernel ? WeightLayout::Rows16 : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
@@ -307,7 +297,7 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
   for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : all_formats())
-      EXPECT_EQ(has_rows16_layout(t), rows16_of(isa, t) != nullptr) << isa_name(isa) << " " << format_of(t).name;
+      EXPECT_EQ(has_rows16_layout(t), rows16_kernel(isa, t) != nullptr) << isa_name(isa) << " " << format_of(t).name;
   }
 }
 

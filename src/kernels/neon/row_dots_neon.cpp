@@ -30,35 +30,20 @@ inline uint8x16_t bit4_of(uint32_t bits) {
   return vandq_u8(vtstq_u8(v, sel), vdupq_n_u8(0x10));
 }
 
-// Calls K::run<NT> for the tile size at run time.
-template <class K>
-void by_tile(const uint8_t* w, const ActRows& x, int nt, float* out) {
-  switch (nt) {
-    case 1: K::template run<1>(w, x, out); break;
-    case 2: K::template run<2>(w, x, out); break;
-    case 3: K::template run<3>(w, x, out); break;
-    default: K::template run<4>(w, x, out); break;
-  }
-}
-
 // The 32-value block formats: codes (elements 0..15 in lo, 16..31 in hi; unsigned, or signed
 // for Q8_0) with x = dw * (q - kZero) + mw.
-struct NeonQ4_0 {
-  static constexpr int kBytes = 18, kZero = 8;
-  static constexpr bool kMin = false;
+// Q4_0 / Q4_1: the 16 code bytes after kQs bytes of scales.
+template <int kQs, int kZero_, bool kMin_>
+struct NeonQ4 {
+  static constexpr int kBytes = kQs + 16, kZero = kZero_;
+  static constexpr bool kMin = kMin_;
   static void codes(const uint8_t* b, int8x16_t& lo, int8x16_t& hi) {
-    const uint8x16_t v = vld1q_u8(b + 2);
+    const uint8x16_t v = vld1q_u8(b + kQs);
     lo = as_s8(vandq_u8(v, vdupq_n_u8(0x0F))), hi = as_s8(vshrq_n_u8(v, 4));
   }
 };
-struct NeonQ4_1 {
-  static constexpr int kBytes = 20, kZero = 0;
-  static constexpr bool kMin = true;
-  static void codes(const uint8_t* b, int8x16_t& lo, int8x16_t& hi) {
-    const uint8x16_t v = vld1q_u8(b + 4);
-    lo = as_s8(vandq_u8(v, vdupq_n_u8(0x0F))), hi = as_s8(vshrq_n_u8(v, 4));
-  }
-};
+using NeonQ4_0 = NeonQ4<2, 8, false>;
+using NeonQ4_1 = NeonQ4<4, 0, true>;
 template <int kQh, int kZero_, bool kMin_>
 struct NeonQ5 {
   static constexpr int kBytes = kQh + 20, kZero = kZero_;

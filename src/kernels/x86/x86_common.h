@@ -56,16 +56,5 @@ inline __m256i bits_to_bytes(uint32_t bits) {
   return _mm256_cmpeq_epi8(_mm256_and_si256(bytes, sel), sel);
 }
 
-// Calls K::run<NT> for the tile size at run time.
-template <class K>
-void by_tile(const uint8_t* w, const ActRows& x, int nt, float* out) {
-  switch (nt) {
-    case 1: K::template run<1>(w, x, out); break;
-    case 2: K::template run<2>(w, x, out); break;
-    case 3: K::template run<3>(w, x, out); break;
-    default: K::template run<4>(w, x, out); break;
-  }
-}
-
 }  // namespace
 }  // namespace frugal::kernels
