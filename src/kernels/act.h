@@ -42,8 +42,10 @@ size_t act_row_bytes(ActKind kind, int64_t cols);
 // Quantizes cols floats (a multiple of the kind's block) into one row of the layout above:
 // per block d = max|x| / 127 and q = round(x / d) in [-127, 127].
 void quantize_act_row(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
-// The same, bit for bit, with AVX2 (call only when the CPU has AVX2).
+// The same, bit for bit, with AVX2 or NEON (call only when the CPU has the ISA; each exists
+// only in builds for its architecture).
 void quantize_act_row_avx2(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
+void quantize_act_row_neon(ActKind kind, const float* x, int64_t cols, uint8_t* dst);
 // Q8_256: bsums32 and c16 of a row from its bsums (the last step of both quantizers).
 void fill_q8_256_sums(int16_t* bsums, int64_t cols);
 

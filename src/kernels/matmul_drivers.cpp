@@ -158,6 +158,8 @@ QuantizedActs::QuantizedActs(ThreadPool& pool, Isa isa, ActKind kind, const floa
 void quantize_act(Isa isa, ActKind kind, const float* x, int64_t cols, uint8_t* dst) {
 #if FRUGAL_X86
   if (isa == Isa::Avx2 || isa == Isa::Avx512) return quantize_act_row_avx2(kind, x, cols, dst);
+#elif FRUGAL_ARM64
+  if (isa == Isa::Neon) return quantize_act_row_neon(kind, x, cols, dst);
 #else
   (void)isa;
 #endif

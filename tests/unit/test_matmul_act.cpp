@@ -2,13 +2,14 @@
 // portable one meets its contract (d = max|x| / 127, |q * d - x| <= d / 2, exact sums).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "base/arch.h"
 #include "kernels/act.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_internal.h"
 
 namespace frugal::kernels {
 namespace {
@@ -69,23 +70,25 @@ TEST(ActQuant, PortableContract) {
   }
 }
 
-#if FRUGAL_X86
-TEST(ActQuant, Avx2MatchesPortableBitForBit) {
-  if (!cpu_supports(Isa::Avx2)) GTEST_SKIP() << "no AVX2";
-  for (ActKind kind : {ActKind::Q8_32, ActKind::Q8_256})
-    for (uint32_t seed = 1; seed < 6; ++seed) {
-      const int64_t cols = 2048;
-      auto x = acts(size_t(cols), seed);
-      if (seed == 3) x[700] = std::nanf("");
-      if (seed == 4) x[1500] = -INFINITY;
-      std::vector<uint8_t> a(act_row_bytes(kind, cols), 0xAA), b(a.size(), 0xAA);
-      quantize_act_row(kind, x.data(), cols, a.data());
-      quantize_act_row_avx2(kind, x.data(), cols, b.data());
-      // Compare the meaningful prefix (qs, scales, sums); NaN scales compare as bytes too.
-      EXPECT_EQ(a, b) << "seed " << seed;
-    }
+// Each ISA's quantizer (quantize_act) writes the portable one's bytes.
+TEST(ActQuant, SimdMatchesPortableBitForBit) {
+  for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Neon}) {
+    if (!cpu_supports(isa)) continue;
+    for (ActKind kind : {ActKind::Q8_32, ActKind::Q8_256})
+      for (uint32_t seed = 1; seed < 6; ++seed) {
+        const int64_t cols = 2048;
+        auto x = acts(size_t(cols), seed);
+        if (seed == 3) x[700] = std::nanf("");
+        if (seed == 4) x[1500] = -INFINITY;
+        if (seed == 5) std::fill(x.begin() + 256, x.begin() + 512, 0.0f);  // a zero block
+        std::vector<uint8_t> a(act_row_bytes(kind, cols), 0xAA), b(a.size(), 0xAA);
+        quantize_act_row(kind, x.data(), cols, a.data());
+        quantize_act(isa, kind, x.data(), cols, b.data());
+        // Compare the meaningful prefix (qs, scales, sums); NaN scales compare as bytes too.
+        EXPECT_EQ(a, b) << isa_name(isa) << " seed " << seed;
+      }
+  }
 }
-#endif  // FRUGAL_X86
 
 }  // namespace
 }  // namespace frugal::kernels
