@@ -38,15 +38,16 @@ std::vector<uint8_t> make_matrix(GgmlType t, int64_t rows, int64_t cols) {
 }
 
 // hot: the same matrix every iteration (cache-resident when small): the kernels' compute ceiling.
-// repack: the weights in the Rows16 layout (as the engine stores them for AVX-512 and AVX2).
+// repack: the weights in the ISA's Rows16 layout (as the engine stores them for AVX-512 and AVX2).
 void bm_matmul(benchmark::State& st, GgmlType type, Isa isa, int64_t rows, int64_t cols, int64_t n_tok, int threads,
                bool hot, bool repack) {
   auto one = make_matrix(type, rows, cols);
   ThreadPool pool(threads);
-  const WeightLayout layout = repack ? WeightLayout::Rows16 : WeightLayout::Plain;
+  const WeightLayout layout = repack ? rows16_layout(isa) : WeightLayout::Plain;
   if (repack) {
     std::vector<uint8_t> packed(one.size());
-    repack_rows16(pool, {type, rows, cols, one.data(), one.size() / size_t(rows)}, 1, one.size(), packed.data());
+    repack_rows16(pool, {type, rows, cols, one.data(), one.size() / size_t(rows)}, 1, one.size(), packed.data(),
+                  layout);
     one.swap(packed);
   }
   const size_t copies = hot ? 1 : std::max<size_t>(1, kWorkingSet / one.size());
@@ -101,7 +102,7 @@ int register_all() {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : types)
       for (const auto& s : shapes)
-        for (int64_t n_tok : {1, 24, 64, 256})
+        for (int64_t n_tok : {1, 2, 24, 64, 256})
           for (int threads : {1, 2}) {
             const FormatDesc& f = format_of(t);
             const WeightMatrix probe{t, s[0], s[1], nullptr, uint64_t(s[1] / f.block_elems * f.block_bytes)};
@@ -111,6 +112,7 @@ int register_all() {
             // The MoE expert shape runs ~24 tokens (an expert's share); the hot shape also does, which
             // separates the kernel's own cost at that tile count from fetching the expert.
             if (s[0] == 1408 ? n_tok != 24 : n_tok == 24 && s[0] != 256) continue;
+            if (n_tok == 2 && (s[0] != 256 || !repack)) continue;  // two sequences' decode, kernel cost only
             const bool hot = s[0] == 256;
             const std::string name = std::string("matmul/") + f.name + "/" + isa_name(isa) + (repack ? "r/" : "/") +
                                      std::to_string(s[0]) + "x" + std::to_string(s[1]) + (hot ? "hot" : "") +

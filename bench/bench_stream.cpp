@@ -32,8 +32,8 @@ struct Shape {
   int64_t rows, cols;
 };
 
-// One repacked matrix of random Gaussian weights.
-std::vector<uint8_t> make_rows16(ThreadPool& pool, const Shape& s) {
+// One matrix of random Gaussian weights repacked into `layout`.
+std::vector<uint8_t> make_rows16(ThreadPool& pool, const Shape& s, WeightLayout layout) {
   const FormatDesc& f = format_of(s.type);
   const size_t rb = size_t(s.cols / f.block_elems * f.block_bytes);
   std::mt19937 rng(uint32_t(s.rows * 31 + s.cols));
@@ -44,7 +44,7 @@ std::vector<uint8_t> make_rows16(ThreadPool& pool, const Shape& s) {
     for (auto& v : src) v = g(rng);
     f.quantize(src.data(), plain.data() + size_t(r) * rb, s.cols);
   }
-  repack_rows16(pool, {s.type, s.rows, s.cols, plain.data(), rb}, 1, plain.size(), packed.data());
+  repack_rows16(pool, {s.type, s.rows, s.cols, plain.data(), rb}, 1, plain.size(), packed.data(), layout);
   return packed;
 }
 
@@ -57,7 +57,10 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   ThreadPool pool(threads);
   std::vector<std::vector<uint8_t>> one;
   size_t unit = 0;
-  for (const auto& s : shapes) unit += one.emplace_back(make_rows16(pool, s)).size();
+  const Kernels k = Kernels::select(Isa::Auto);
+  const WeightLayout layout = rows16_layout(k.isa());
+  if (!is_rows16(layout)) return st.SkipWithError("the Rows16 kernels need AVX2");
+  for (const auto& s : shapes) unit += one.emplace_back(make_rows16(pool, s, layout)).size();
   const size_t reps = std::max<size_t>(1, kPass / unit), bytes = reps * unit, read_units = bytes / 4096;
   const HugePageBuffer weights(bytes), reads(bytes);  // huge pages, like the engine's weights
   std::vector<WeightMatrix> mats;
@@ -65,7 +68,7 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
     for (size_t i = 0; i < shapes.size(); ++i) {
       std::memcpy(weights.data() + at, one[i].data(), one[i].size());
       const Shape& s = shapes[i];
-      mats.push_back({s.type, s.rows, s.cols, weights.data() + at, one[i].size() / size_t(s.rows), WeightLayout::Rows16});
+      mats.push_back({s.type, s.rows, s.cols, weights.data() + at, one[i].size() / size_t(s.rows), layout});
       at += one[i].size();
     }
   std::memset(reads.data(), 1, bytes);
@@ -73,8 +76,6 @@ void bm_stream_ratio(benchmark::State& st, std::vector<Shape> shapes, int thread
   for (const auto& s : shapes) max_cols = std::max(max_cols, s.cols), max_rows = std::max(max_rows, s.rows);
   std::vector<float> x(size_t(max_cols), 0.5f);
   std::vector<float> y(static_cast<size_t>(max_rows));
-  const Kernels k = Kernels::select(Isa::Auto);
-  if (k.isa() != Isa::Avx512 && k.isa() != Isa::Avx2) return st.SkipWithError("the Rows16 kernels need AVX2");
   std::vector<uint64_t> sink(size_t(threads) * 8);
   std::vector<double> ratios;
   double kernel_s = 0;

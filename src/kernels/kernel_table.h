@@ -45,8 +45,9 @@ struct Rows16Call {
   float* y;
   int64_t ldy;
 };
-// Rows16 micro-kernels (WeightLayout::Rows16): y[t * ldy + r] = the dot of row r of the group
-// at `group` (block 0) with activation row t of x over the call's block columns.
+// Rows16 micro-kernels (AVX-512: WeightLayout::Rows16, AVX2: Rows16Avx2): y[t * ldy + r] =
+// the dot of row r of the group at `group` (block 0) with activation row t of x over the
+// call's block columns.
 using Rows16Fn = void (*)(const uint8_t* group, const ActRows& x, const Rows16Call& call);
 // nullptr when the format has no AVX-512 Rows16 kernel (call only after a CPU check). Every
 // format with a Rows16 layout (repack/rows16.h) has one.

@@ -44,28 +44,35 @@ void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, 
                w.cols);
   FRUGAL_CHECK(n_tok <= 1 || (ldx >= w.cols && ldy >= w.rows), "matmul: strides ldx={} ldy={} too small", ldx, ldy);
   FRUGAL_CHECK(w.rows == 0 || w.data != nullptr, "matmul: null weight data");
-  if (w.layout == WeightLayout::Rows16)
+  if (is_rows16(w.layout))
     FRUGAL_CHECK(has_rows16_layout(w.type) && w.rows % kRows16 == 0 && w.row_bytes == need,
                  "matmul: {} rows of {} cannot be in the Rows16 layout", w.rows, f.name);
 }
 
-Rows16Fn rows16_kernel(Isa isa, GgmlType t) {
+WeightLayout rows16_layout(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return WeightLayout::Rows16;
+    case Isa::Avx2: return WeightLayout::Rows16Avx2;
+    default: return WeightLayout::Plain;
+  }
+}
+
+Rows16Fn rows16_kernel(Isa isa, WeightLayout layout, GgmlType t) {
+  if (!is_rows16(layout) || layout != rows16_layout(isa)) return nullptr;
 #if FRUGAL_X86
   if (isa == Isa::Avx512) return avx512_rows16(t);
   if (isa == Isa::Avx2) return avx2_rows16(t);
 #endif
-  (void)isa, (void)t;
+  (void)t;
   return nullptr;
 }
 
-bool runs_rows16(Isa isa, const WeightMatrix& w) {
-  return w.layout == WeightLayout::Rows16 && rows16_kernel(isa, w.type) != nullptr;
-}
+bool runs_rows16(Isa isa, const WeightMatrix& w) { return rows16_kernel(isa, w.layout, w.type) != nullptr; }
 
 std::vector<uint8_t> plain_copy(const WeightMatrix& w) {
   std::vector<uint8_t> out(w.bytes());
   for (int64_t r = 0; r < w.rows; ++r)
-    unpack_row16(w.type, w.data + uint64_t(r / kRows16) * kRows16 * w.row_bytes, w.cols, int(r % kRows16),
+    unpack_row16(w.type, w.layout, w.data + uint64_t(r / kRows16) * kRows16 * w.row_bytes, w.cols, int(r % kRows16),
                  out.data() + uint64_t(r) * w.row_bytes);
   return out;
 }
@@ -81,9 +88,10 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // Both ISAs have Rows16 kernels for every format with the layout.
-  if (isa_ != Isa::Avx512 && isa_ != Isa::Avx2) return nullptr;
-  return std::make_unique<WeightRepacker>(pool, RepackOptions{.release_sources = true});
+  // Both x86 ISAs have Rows16 kernels for every format with the layout (each in its own).
+  const WeightLayout layout = rows16_layout(isa_);
+  if (!is_rows16(layout)) return nullptr;
+  return std::make_unique<WeightRepacker>(pool, RepackOptions{.layout = layout, .release_sources = true});
 }
 
 void Kernels::dequantize_row(const WeightMatrix& w, int64_t row, float* out) const {
@@ -93,7 +101,7 @@ void Kernels::dequantize_row(const WeightMatrix& w, int64_t row, float* out) con
                w.cols, f.name);
   if (w.layout == WeightLayout::Plain) return f.dequantize(w.data + uint64_t(row) * w.row_bytes, out, w.cols);
   std::vector<uint8_t> plain(w.row_bytes);
-  unpack_row16(w.type, w.data + uint64_t(row / kRows16) * kRows16 * w.row_bytes, w.cols, int(row % kRows16),
+  unpack_row16(w.type, w.layout, w.data + uint64_t(row / kRows16) * kRows16 * w.row_bytes, w.cols, int(row % kRows16),
                plain.data());
   f.dequantize(plain.data(), out, w.cols);
 }
@@ -103,7 +111,7 @@ void Kernels::matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, in
   const FormatDesc& f = format_of(w.type);
   validate_matmul(w, f, n_tok, ldx, ldy);
   if (n_tok == 0 || w.rows == 0) return;
-  if (w.layout == WeightLayout::Rows16 && !runs_rows16(isa_, w)) {  // no kernel for the layout: a Plain copy
+  if (is_rows16(w.layout) && !runs_rows16(isa_, w)) {  // no kernel for the layout: a Plain copy
     const auto plain = plain_copy(w);
     WeightMatrix p = w;
     p.data = plain.data();

@@ -31,6 +31,9 @@ Isa isa_from_name(const std::string& name);
 Isa detect_best_isa();
 // Whether this CPU can run `isa` (Reference, Scalar and Auto: always).
 bool cpu_supports(Isa isa);
+// The layout the ISA's Rows16 micro-kernels read (AVX-512: Rows16, AVX2: Rows16Avx2), into
+// which its weight_preparer() repacks; Plain where the ISA has none.
+WeightLayout rows16_layout(Isa isa);
 
 // One product of a batch: y = W x with Kernels::matmul's arguments. With `rows`, activation
 // row t is x + rows[t] * ldx (a gather: MoE experts read their tokens' rows in place, and each
@@ -74,8 +77,8 @@ class Kernels {
   void dequantize_row(const WeightMatrix& w, int64_t row, float* out) const;
 
   // A WeightPreparer that repacks weights at load into the layout these kernels stream
-  // fastest (WeightLayout::Rows16), or nullptr when that is the plain layout (every ISA but
-  // Avx512). `pool` parallelises the repacking; matmul and dequantize_row accept both layouts
+  // fastest (AVX-512: WeightLayout::Rows16, AVX2: Rows16Avx2), or nullptr when that is the
+  // plain layout (every other ISA). `pool` parallelises the repacking; matmul and dequantize_row accept both layouts
   // with every ISA. The matrices it prepares must lie in read-only file mappings (GgufFile):
   // it drops their pages once repacked so resident memory holds one copy.
   std::unique_ptr<WeightPreparer> weight_preparer(ThreadPool& pool) const;

@@ -66,7 +66,7 @@ void Kernels::matmul_batch(ThreadPool& pool, std::span<const MatmulJob> in) cons
   bool simple = isa_ == Isa::Reference;
   for (const MatmulJob& j : in) {
     validate_matmul(j.w, format_of(j.w.type), j.n_tok, j.ldx, j.ldy);
-    simple = simple || (j.w.layout == WeightLayout::Rows16 && !runs_rows16(isa_, j.w));
+    simple = simple || (is_rows16(j.w.layout) && !runs_rows16(isa_, j.w));
   }
   // Gathers read by float paths become dense copies; the quantized paths gather quantized rows.
   std::vector<MatmulJob> jobs(in.begin(), in.end());

@@ -70,7 +70,7 @@ void run_rows16(const MatmulTask& k, int64_t g0, int64_t g1) {
 
 MatmulTask make_task(Isa isa, const WeightMatrix& w, const ActRows& act, int64_t n_tok, float* y, int64_t ldy) {
   MatmulTask k{w, act, n_tok, y, ldy, nullptr, nullptr};
-  if (w.layout == WeightLayout::Rows16) k.rows16 = rows16_kernel(isa, w.type);
+  k.rows16 = rows16_kernel(isa, w.layout, w.type);
 #if FRUGAL_X86
   if (k.rows16 && n_tok > kGemmTile && isa == Isa::Avx512) k.pair = avx512_rows16_pair(w.type);
 #endif

@@ -39,11 +39,12 @@ class QuantizedActs {
 
 // Throws Error unless w, n_tok, ldx and ldy make a valid matmul.
 void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, int64_t ldx, int64_t ldy);
-// The ISA's Rows16 micro-kernel for type t; nullptr where it has none.
-Rows16Fn rows16_kernel(Isa isa, GgmlType t);
+// The ISA's Rows16 micro-kernel for type t in `layout`; nullptr where it has none (also for a
+// Rows16 layout that is not rows16_layout(isa)).
+Rows16Fn rows16_kernel(Isa isa, WeightLayout layout, GgmlType t);
 // Whether `isa` runs Rows16 micro-kernels on w (else w must be Plain, or made Plain).
 bool runs_rows16(Isa isa, const WeightMatrix& w);
-// A Plain copy of a Rows16 matrix's bytes.
+// A Plain copy of a Rows16 / Rows16Avx2 matrix's bytes.
 std::vector<uint8_t> plain_copy(const WeightMatrix& w);
 
 // Quantizes one activation row with the ISA's routine (bit-identical across ISAs).

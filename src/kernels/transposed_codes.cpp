@@ -26,8 +26,8 @@ std::optional<TransposedCodes> TransposedCodes::make(const WeightMatrix& w, int6
   for (int64_t r = 0; r < n_rows; ++r) {
     const int64_t row = r0 + r;
     const uint8_t* src = w.data + uint64_t(row) * w.row_bytes;
-    if (w.layout == WeightLayout::Rows16) {
-      unpack_row16(w.type, w.data + uint64_t(row / kRows16) * kRows16 * w.row_bytes, w.cols, int(row % kRows16),
+    if (is_rows16(w.layout)) {
+      unpack_row16(w.type, w.layout, w.data + uint64_t(row / kRows16) * kRows16 * w.row_bytes, w.cols, int(row % kRows16),
                    plain.data());
       src = plain.data();
     }

@@ -22,6 +22,7 @@ struct Weights {
   WeightMatrix w;
 };
 
+// repack: into the layout of this CPU's best ISA (Rows16 where it has none).
 Weights make(GgmlType t, int64_t rows, int64_t cols, bool repack, std::mt19937& rng) {
   Weights out;
   out.bytes = random_weights(t, rows, cols, rng, Scales::Normal);
@@ -29,10 +30,11 @@ Weights make(GgmlType t, int64_t rows, int64_t cols, bool repack, std::mt19937& 
   if (repack && can_repack_rows16(out.w)) {
     std::vector<uint8_t> packed(out.bytes.size());
     ThreadPool pool(1);
-    repack_rows16(pool, out.w, 1, out.w.bytes(), packed.data());
+    const WeightLayout best = rows16_layout(detect_best_isa()), layout = is_rows16(best) ? best : WeightLayout::Rows16;
+    repack_rows16(pool, out.w, 1, out.w.bytes(), packed.data(), layout);
     out.bytes.swap(packed);
     out.w.data = out.bytes.data();
-    out.w.layout = WeightLayout::Rows16;
+    out.w.layout = layout;
   }
   return out;
 }

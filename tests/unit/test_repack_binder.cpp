@@ -61,7 +61,8 @@ TEST(RepackBinder, PreparerSeesMatricesAndExpertStacks) {
   const WeightMatrix q8 = b.matrix("b.weight", 96, 20);
   const ExpertMatrices e = b.experts("e.weight", 256, 32, 3);
   const bool repacks = k.isa() == Isa::Avx512 || k.isa() == Isa::Avx2;
-  EXPECT_EQ(a.layout, repacks ? WeightLayout::Rows16 : WeightLayout::Plain);
+  EXPECT_EQ(a.layout, repacks ? rows16_layout(k.isa()) : WeightLayout::Plain);
+  EXPECT_EQ(is_rows16(a.layout), repacks);
   EXPECT_EQ(q8.layout, WeightLayout::Plain);  // 20 rows: not a multiple of 16
   EXPECT_EQ(e.first.layout, a.layout);
   EXPECT_EQ(e.expert_stride, e.first.bytes());

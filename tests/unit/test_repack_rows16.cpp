@@ -1,11 +1,13 @@
-// The Rows16 repacked layouts: lossless conversion, and matmul / dequantize_row on repacked
-// matrices (every ISA) against the Reference path on the plain ones.
+// The Rows16 repacked layouts (Rows16, Rows16Avx2): lossless conversion, and matmul /
+// dequantize_row on repacked matrices (every ISA, in its own layout or through a plain copy in
+// the other) against the Reference path on the plain ones.
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "base/error.h"
@@ -41,12 +43,14 @@ std::vector<Isa> all_isas() {
   return v;
 }
 
-// A plain random matrix and its Rows16 copy.
+constexpr WeightLayout kLayouts[] = {WeightLayout::Rows16, WeightLayout::Rows16Avx2};
+
+// A plain random matrix and its copy in a Rows16 layout.
 struct Pair {
   std::vector<uint8_t> plain, packed;
   WeightMatrix w, p;
 };
-Pair make_pair(GgmlType t, int64_t rows, int64_t blocks, std::mt19937& rng, Scales mode) {
+Pair make_pair(GgmlType t, WeightLayout layout, int64_t rows, int64_t blocks, std::mt19937& rng, Scales mode) {
   const FormatDesc& f = format_of(t);
   Pair out;
   const int64_t cols = blocks * f.block_elems;
@@ -55,30 +59,59 @@ Pair make_pair(GgmlType t, int64_t rows, int64_t blocks, std::mt19937& rng, Scal
   out.w = {t, rows, cols, out.plain.data(), out.plain.size() / size_t(rows)};
   ThreadPool pool(2);
   EXPECT_TRUE(can_repack_rows16(out.w));
-  repack_rows16(pool, out.w, 1, out.w.bytes(), out.packed.data());
+  repack_rows16(pool, out.w, 1, out.w.bytes(), out.packed.data(), layout);
   out.p = out.w;
   out.p.data = out.packed.data();
-  out.p.layout = WeightLayout::Rows16;
+  out.p.layout = layout;
   return out;
 }
 
-class Rows16 : public ::testing::TestWithParam<GgmlType> {};
+class Rows16 : public ::testing::TestWithParam<std::tuple<GgmlType, WeightLayout>> {
+ protected:
+  GgmlType type() const { return std::get<0>(GetParam()); }
+  WeightLayout layout() const { return std::get<1>(GetParam()); }
+  Pair make(int64_t rows, int64_t blocks, std::mt19937& rng, Scales mode) const {
+    return make_pair(type(), layout(), rows, blocks, rng, mode);
+  }
+};
 
 TEST_P(Rows16, PackUnpackIsLossless) {
   std::mt19937 rng(7);
   for (Scales mode : {Scales::Normal, Scales::Mixed}) {
-    const Pair m = make_pair(GetParam(), 32, 3, rng, mode);
+    const Pair m = make(32, 3, rng, mode);
     std::vector<uint8_t> row(m.w.row_bytes);
     for (int64_t r = 0; r < m.w.rows; ++r) {
-      unpack_row16(m.w.type, m.packed.data() + (r / 16) * 16 * m.w.row_bytes, m.w.cols, int(r % 16), row.data());
+      unpack_row16(m.w.type, layout(), m.packed.data() + (r / 16) * 16 * m.w.row_bytes, m.w.cols, int(r % 16), row.data());
       ASSERT_EQ(0, std::memcmp(row.data(), m.plain.data() + r * m.w.row_bytes, row.size())) << "row " << r;
     }
   }
 }
 
+// The two layouts differ only in Q6_K's codes (not in its scales).
+TEST_P(Rows16, LayoutsDifferOnlyInQ6KCodes) {
+  std::mt19937 rng(9), same(9);
+  const Pair a = make(32, 2, rng, Scales::Mixed);
+  const Pair b = make_pair(type(), WeightLayout::Rows16, 32, 2, same, Scales::Mixed);
+  ASSERT_EQ(a.plain, b.plain);
+  if (type() != GgmlType::Q6_K || layout() == WeightLayout::Rows16) {
+    EXPECT_EQ(a.packed, b.packed);
+    return;
+  }
+  // Per block column: d and the scales first (288 bytes), then the codes.
+  const size_t column = 16 * 210, header = 288;
+  size_t differ = 0;
+  for (size_t i = 0; i < a.packed.size(); ++i) {
+    if (i % column < header) {
+      ASSERT_EQ(a.packed[i], b.packed[i]) << i;
+    }
+    differ += a.packed[i] != b.packed[i];
+  }
+  EXPECT_GT(differ, a.packed.size() / 2);
+}
+
 TEST_P(Rows16, DequantizeRowMatchesPlain) {
   std::mt19937 rng(8);
-  const Pair m = make_pair(GetParam(), 48, 2, rng, Scales::Mixed);
+  const Pair m = make(48, 2, rng, Scales::Mixed);
   std::vector<float> a(size_t(m.w.cols)), b(a.size());
   for (Isa isa : all_isas())
     for (int64_t r : {0, 1, 15, 16, 31, 47}) {
@@ -95,10 +128,10 @@ struct Case {
   int64_t pad;
 };
 
-void check_case(GgmlType type, Isa isa, const Case& k, uint32_t seed) {
+void check_case(GgmlType type, WeightLayout layout, Isa isa, const Case& k, uint32_t seed) {
   const FormatDesc& f = format_of(type);
   std::mt19937 rng(seed);
-  const Pair m = make_pair(type, k.rows, k.blocks, rng, k.mode);
+  const Pair m = make_pair(type, layout, k.rows, k.blocks, rng, k.mode);
   const int64_t cols = m.w.cols, ldx = cols + k.pad, ldy = k.rows + k.pad;
   const auto x = random_acts(size_t(k.n_tok * ldx), rng, k.mode);
   std::vector<float> y_ref(size_t(k.n_tok * ldy), -7.0f), y_fast(y_ref.size(), -7.0f);
@@ -125,7 +158,7 @@ void check_case(GgmlType type, Isa isa, const Case& k, uint32_t seed) {
 }
 
 TEST_P(Rows16, MatmulMatchesReference) {
-  const GgmlType t = GetParam();
+  const GgmlType t = type();
   const bool legacy = format_of(t).block_elems == 32;
   const std::vector<Case> cases{
       {16, 1, 1, Scales::Mixed, 1, 0},     {32, 2, 3, Scales::Mixed, 2, 1},
@@ -139,13 +172,13 @@ TEST_P(Rows16, MatmulMatchesReference) {
     for (const Case& k : cases) {
       SCOPED_TRACE(::testing::Message() << isa_name(isa) << " rows=" << k.rows << " blocks=" << k.blocks
                                         << " n_tok=" << k.n_tok);
-      check_case(t, isa, k, seed++);
+      check_case(t, layout(), isa, k, seed++);
     }
 }
 
 TEST_P(Rows16, NanActivationsPropagate) {
   std::mt19937 rng(5);
-  const Pair m = make_pair(GetParam(), 32, format_of(GetParam()).block_elems == 32 ? 8 : 1, rng, Scales::Normal);
+  const Pair m = make(32, format_of(type()).block_elems == 32 ? 8 : 1, rng, Scales::Normal);
   std::vector<float> x(size_t(10 * m.w.cols), 1.0f), y(size_t(10 * 32));
   for (int64_t t = 0; t < 10; ++t) x[size_t(t * m.w.cols + 40)] = std::nanf("");
   ThreadPool pool(2);
@@ -201,13 +234,8 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
         std::memset(q->qs, low ? 0x80 : 0x7F, sizeof q->qs);  // -128 / 127
       }
     }
-    std::vector<uint8_t> packed(plain.size());
     const WeightMatrix w{t, rows, cols, plain.data(), plain.size() / size_t(rows)};
     ThreadPool pool(2);
-    repack_rows16(pool, w, 1, w.bytes(), packed.data());
-    WeightMatrix p = w;
-    p.data = packed.data();
-    p.layout = WeightLayout::Rows16;
     std::vector<float> x(size_t(4 * cols));
     for (int64_t c = 0; c < cols; ++c) {
       x[size_t(c)] = 1.0f, x[size_t(cols + c)] = -1.0f;
@@ -215,19 +243,29 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
     }
     std::vector<float> ref(size_t(4 * rows)), fast(ref.size());
     Kernels::select(Isa::Reference).matmul(pool, w, x.data(), 4, cols, ref.data(), rows);
-    for (Isa isa : all_isas()) {
-      for (int n_tok : {1, 4}) {
-        Kernels::select(isa).matmul(pool, p, x.data(), n_tok, cols, fast.data(), rows);
-        for (int64_t i = 0; i < n_tok * rows; ++i)
-          ASSERT_NEAR(fast[size_t(i)], ref[size_t(i)], 1e-4 * std::fabs(ref[size_t(i)]) + 1e-3)
-              << f.name << " " << isa_name(isa) << " n_tok=" << n_tok << " t=" << i / rows << " r=" << i % rows;
-      }
+    for (WeightLayout layout : kLayouts) {
+      std::vector<uint8_t> packed(plain.size());
+      repack_rows16(pool, w, 1, w.bytes(), packed.data(), layout);
+      WeightMatrix p = w;
+      p.data = packed.data();
+      p.layout = layout;
+      for (Isa isa : all_isas())
+        for (int n_tok : {1, 4}) {
+          Kernels::select(isa).matmul(pool, p, x.data(), n_tok, cols, fast.data(), rows);
+          for (int64_t i = 0; i < n_tok * rows; ++i)
+            ASSERT_NEAR(fast[size_t(i)], ref[size_t(i)], 1e-4 * std::fabs(ref[size_t(i)]) + 1e-3)
+                << f.name << " " << isa_name(isa) << " layout " << int(layout) << " n_tok=" << n_tok
+                << " t=" << i / rows << " r=" << i % rows;
+        }
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Rows16, ::testing::ValuesIn(rows16_formats()),
-                         [](const auto& p) { return std::string(format_of(p.param).name); });
+INSTANTIATE_TEST_SUITE_P(Formats, Rows16, ::testing::Combine(::testing::ValuesIn(rows16_formats()), ::testing::ValuesIn(kLayouts)),
+                         [](const auto& p) {
+                           return std::string(format_of(std::get<0>(p.param)).name) +
+                                  (std::get<1>(p.param) == WeightLayout::Rows16 ? "" : "_avx2");
+                         });
 
 TEST(Rows16Repacker, ExpertStacksSlicesAndSkips) {
   std::mt19937 rng(3);
@@ -235,10 +273,11 @@ TEST(Rows16Repacker, ExpertStacksSlicesAndSkips) {
   const auto raw = random_weights(GgmlType::Q4_K, rows * experts, cols, rng, Scales::Normal);
   const WeightMatrix plain{GgmlType::Q4_K, rows, cols, raw.data(), raw.size() / size_t(rows * experts)};
   ThreadPool pool(2);
-  WeightRepacker rp(pool);
+  WeightRepacker rp(pool, RepackOptions{.layout = rows16_layout(detect_best_isa())});
   WeightMatrix m = plain;
   rp.prepare("experts", m, experts, plain.bytes());
-  ASSERT_EQ(m.layout, WeightLayout::Rows16);
+  ASSERT_TRUE(is_rows16(m.layout) || !is_rows16(rows16_layout(detect_best_isa())));
+  if (!is_rows16(m.layout)) return;  // no Rows16 kernels on this CPU: the repacker repacks nothing
   EXPECT_EQ(rp.repacked_bytes(), raw.size());
   WeightMatrix again = plain;  // the same tensor bound twice shares one copy
   rp.prepare("experts", again, experts, plain.bytes());
@@ -289,16 +328,23 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       const auto raw = random_weights(t, 16, 256, rng, Scales::Normal);
       WeightMatrix m{t, 16, 256, raw.data(), raw.size() / 16};
       preparer->prepare(f.name, m, 1, m.bytes());
-      const bool kernel = rows16_kernel(isa, t) != nullptr;
-      EXPECT_EQ(m.layout, kernel ? WeightLayout::Rows16 : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
+      const bool kernel = rows16_kernel(isa, rows16_layout(isa), t) != nullptr;
+      EXPECT_EQ(m.layout, kernel ? rows16_layout(isa) : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
   // Every format with the layout has an AVX2 and an AVX-512 kernel for it.
   for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : all_formats())
-      EXPECT_EQ(has_rows16_layout(t), rows16_kernel(isa, t) != nullptr) << isa_name(isa) << " " << format_of(t).name;
+      EXPECT_EQ(has_rows16_layout(t), rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
+          << isa_name(isa) << " " << format_of(t).name;
   }
+  // Each ISA reads one layout: the other goes through a plain copy (MatmulMatchesReference).
+  EXPECT_EQ(rows16_layout(Isa::Avx512), WeightLayout::Rows16);
+  EXPECT_EQ(rows16_layout(Isa::Avx2), WeightLayout::Rows16Avx2);
+  for (Isa other : {Isa::Reference, Isa::Scalar, Isa::Neon}) EXPECT_EQ(rows16_layout(other), WeightLayout::Plain);
+  EXPECT_EQ(rows16_kernel(Isa::Avx2, WeightLayout::Rows16, GgmlType::Q4_K), nullptr);
+  EXPECT_EQ(rows16_kernel(Isa::Avx512, WeightLayout::Rows16Avx2, GgmlType::Q4_K), nullptr);
 }
 
 TEST(Rows16Repacker, RejectsBadRows16Shapes) {

@@ -66,14 +66,17 @@ TEST(TransposedCodes, MatchesDequantizedRowsOnEveryIsaAndLayout) {
       for (int64_t c = 0; c < cols; ++c) want[size_t(c)] += row[size_t(c)] * x[size_t(r)];
       for (int64_t c = 0; c < cols; ++c) mag = std::max(mag, double(std::fabs(row[size_t(c)] * x[size_t(r)])));
     }
-    std::vector<uint8_t> packed(raw.size());
-    WeightMatrix rows16 = plain;
+    std::vector<uint8_t> packed(raw.size()), packed_avx2(raw.size());
+    WeightMatrix rows16 = plain, rows16_avx2 = plain;
     if (can_repack_rows16(plain)) {
-      repack_rows16(pool, plain, 1, plain.bytes(), packed.data());
+      repack_rows16(pool, plain, 1, plain.bytes(), packed.data(), WeightLayout::Rows16);
       rows16.data = packed.data();
       rows16.layout = WeightLayout::Rows16;
+      repack_rows16(pool, plain, 1, plain.bytes(), packed_avx2.data(), WeightLayout::Rows16Avx2);
+      rows16_avx2.data = packed_avx2.data();
+      rows16_avx2.layout = WeightLayout::Rows16Avx2;
     }
-    for (const WeightMatrix& w : {plain, rows16}) {
+    for (const WeightMatrix& w : {plain, rows16, rows16_avx2}) {
       const auto codes = TransposedCodes::make(w, r0, n);
       ASSERT_TRUE(codes.has_value()) << f.name;
       EXPECT_EQ(codes->rows(), n);
@@ -84,7 +87,7 @@ TEST(TransposedCodes, MatchesDequantizedRowsOnEveryIsaAndLayout) {
         codes->apply(isa, x.data(), y.data());
         for (int64_t c = 0; c < cols; ++c)
           ASSERT_NEAR(y[size_t(c)], want[size_t(c)], 1e-5 * mag * n)
-              << f.name << " " << isa_name(isa) << " rows16=" << (w.layout == WeightLayout::Rows16) << " col " << c;
+              << f.name << " " << isa_name(isa) << " layout=" << int(w.layout) << " col " << c;
       }
     }
   }

@@ -32,22 +32,23 @@ bool can_repack_rows16(const WeightMatrix& m) {
   return m.cols % f.block_elems == 0 && m.row_bytes == uint64_t(m.cols / f.block_elems) * uint64_t(f.block_bytes);
 }
 
-void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint64_t stride, uint8_t* dst) {
+void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint64_t stride, uint8_t* dst,
+                   WeightLayout layout) {
   const int64_t groups = m.rows / kRows16;
   const uint64_t group_bytes = uint64_t(kRows16) * m.row_bytes;
   pool.parallel_for(count * groups, 16, [&](int64_t b, int64_t e, int) {
     for (int64_t i = b; i < e; ++i) {
       const uint64_t off = uint64_t(i / groups) * stride + uint64_t(i % groups) * group_bytes;
-      pack_rows16(m.type, m.data + off, m.row_bytes, m.cols, dst + off);
+      pack_rows16(m.type, layout, m.data + off, m.row_bytes, m.cols, dst + off);
     }
   });
 }
 
 void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64_t count, uint64_t stride) {
-  if (!can_repack_rows16(m) || count < 1 || stride < m.bytes()) return;
+  if (!can_repack_rows16(m) || count < 1 || stride < m.bytes() || !is_rows16(options_.layout)) return;
   if (auto it = done_.find(m.data); it != done_.end()) {  // bound twice: share the copy
     m.data = it->second;
-    m.layout = WeightLayout::Rows16;
+    m.layout = options_.layout;
     return;
   }
   const uint64_t bytes = uint64_t(count) * stride;
@@ -63,14 +64,14 @@ void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64
       const uint64_t off = uint64_t(e) * stride + uint64_t(g) * kRows16 * m.row_bytes;
       part.data = m.data + off;
       part.rows = std::min(per, groups - g) * kRows16;
-      repack_rows16(pool_, part, 1, part.bytes(), dst + off);
+      repack_rows16(pool_, part, 1, part.bytes(), dst + off, options_.layout);
       if (options_.release_sources) release_pages(part.data, part.bytes());
     }
   done_[m.data] = dst;
   total_ += bytes;
   ++matrices_;
   m.data = dst;
-  m.layout = WeightLayout::Rows16;
+  m.layout = options_.layout;
 }
 
 }  // namespace frugal::kernels

@@ -14,6 +14,7 @@
 namespace frugal::kernels {
 
 struct RepackOptions {
+  WeightLayout layout = WeightLayout::Rows16;  // the layout to repack into (a Rows16 one)
   // prepare() drops the process's pages of each original, which must then lie in a read-only
   // file mapping (as a GgufFile's tensors do) so they can be re-read.
   bool release_sources = false;
@@ -42,8 +43,9 @@ class WeightRepacker final : public WeightPreparer {
 };
 
 // Repacks `count` matrices like m (spaced `stride` bytes apart) into dst (count * stride
-// bytes) with the pool; m must satisfy can_repack_rows16(m).
-void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint64_t stride, uint8_t* dst);
+// bytes) in `layout` (a Rows16 one) with the pool; m must satisfy can_repack_rows16(m).
+void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint64_t stride, uint8_t* dst,
+                   WeightLayout layout);
 // Whether m (Plain) can be stored as Rows16: a format with the layout, rows a multiple of 16,
 // rows packed with no padding.
 bool can_repack_rows16(const WeightMatrix& m);

@@ -113,17 +113,41 @@ void q6_group_store(const uint8_t* q, int r, uint8_t* g) {
     }
 }
 
+// Rows16Avx2: byte i of lane r of vector v (< 3) of sub-block j: the code of element
+// 16j + 4v + i in bits 0..5, bits 2v..2v+1 of the code of element 16j + 12 + i in bits 6..7.
+void q6_packed_codes(const uint8_t* g, int r, uint8_t* q) {
+  for (int j = 0; j < 16; ++j)
+    for (int i = 0; i < 4; ++i) {
+      uint8_t* o = q + 16 * j + i;
+      o[12] = 0;
+      for (int v = 0; v < 3; ++v) {
+        const uint8_t a = g[q6_packed_codes_at(j, v) + 4 * r + i];
+        o[4 * v] = uint8_t(a & 63);
+        o[12] = uint8_t(o[12] | (a >> 6) << (2 * v));
+      }
+    }
+}
+void q6_packed_store(const uint8_t* q, int r, uint8_t* g) {
+  for (int j = 0; j < 16; ++j)
+    for (int i = 0; i < 4; ++i) {
+      const uint8_t* c = q + 16 * j + i;
+      for (int v = 0; v < 3; ++v)
+        g[q6_packed_codes_at(j, v) + 4 * r + i] = uint8_t(c[4 * v] | ((c[12] >> (2 * v)) & 3) << 6);
+    }
+}
+
+template <bool kPacked>
 void q6_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
   uint8_t q[256];
   if (to_group) {
     std::memcpy(g + 2 * r, blk + 208, 2);
     for (int j = 0; j < 16; ++j) g[32 + 32 * (j / 2) + 2 * r + j % 2] = blk[192 + j];
     q6_plain_codes(blk, q);
-    q6_group_store(q, r, g);
+    (kPacked ? q6_packed_store : q6_group_store)(q, r, g);
   } else {
     std::memcpy(blk + 208, g + 2 * r, 2);
     for (int j = 0; j < 16; ++j) blk[192 + j] = g[32 + 32 * (j / 2) + 2 * r + j % 2];
-    q6_group_codes(g, r, q);
+    (kPacked ? q6_packed_codes : q6_group_codes)(g, r, q);
     q6_plain_store(q, blk);
   }
 }
@@ -164,11 +188,14 @@ struct Rows16Format {
   void (*block)(uint8_t* blk, uint8_t* g, int r, bool to_group);
 };
 
-const Rows16Format* rows16_format(GgmlType t) {
-  static constexpr Rows16Format q8_0{32, 34, q8_0_block}, q4_k{256, 144, q4_k_block}, q6_k{256, 210, q6_k_block};
+// The format's conversions for the layout; nullptr where type t has none.
+const Rows16Format* rows16_format(GgmlType t, WeightLayout layout) {
+  static constexpr Rows16Format q8_0{32, 34, q8_0_block}, q4_k{256, 144, q4_k_block};
+  static constexpr Rows16Format q6_k{256, 210, q6_k_block<false>}, q6_k_packed{256, 210, q6_k_block<true>};
   static constexpr Rows16Format q4_0{32, 18, legacy_block<false, false>}, q4_1{32, 20, legacy_block<true, false>};
   static constexpr Rows16Format q5_0{32, 22, legacy_block<false, true>}, q5_1{32, 24, legacy_block<true, true>};
   static constexpr Rows16Format q5_k{256, 176, q5_k_block};
+  if (!is_rows16(layout)) return nullptr;
   switch (t) {
     case GgmlType::Q4_0: return &q4_0;
     case GgmlType::Q4_1: return &q4_1;
@@ -177,17 +204,17 @@ const Rows16Format* rows16_format(GgmlType t) {
     case GgmlType::Q5_K: return &q5_k;
     case GgmlType::Q8_0: return &q8_0;
     case GgmlType::Q4_K: return &q4_k;
-    case GgmlType::Q6_K: return &q6_k;
+    case GgmlType::Q6_K: return layout == WeightLayout::Rows16Avx2 ? &q6_k_packed : &q6_k;
     default: return nullptr;
   }
 }
 
 }  // namespace
 
-bool has_rows16_layout(GgmlType t) { return rows16_format(t) != nullptr; }
+bool has_rows16_layout(GgmlType t) { return rows16_format(t, WeightLayout::Rows16) != nullptr; }
 
-void pack_rows16(GgmlType t, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst) {
-  const Rows16Format* f = rows16_format(t);
+void pack_rows16(GgmlType t, WeightLayout layout, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst) {
+  const Rows16Format* f = rows16_format(t, layout);
   FRUGAL_CHECK(f != nullptr, "pack_rows16: no Rows16 layout for {}", ggml_type_name(uint32_t(t)));
   const int64_t nb = cols / f->block_elems;
   uint8_t blk[256];
@@ -199,8 +226,8 @@ void pack_rows16(GgmlType t, const uint8_t* src, uint64_t row_bytes, int64_t col
     }
 }
 
-void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t* dst) {
-  const Rows16Format* f = rows16_format(t);
+void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t cols, int r, uint8_t* dst) {
+  const Rows16Format* f = rows16_format(t, layout);
   FRUGAL_CHECK(f != nullptr, "unpack_row16: no Rows16 layout for {}", ggml_type_name(uint32_t(t)));
   const int64_t nb = cols / f->block_elems;
   uint8_t blk[256];

@@ -6,18 +6,20 @@
 #include <cstdint>
 
 #include "io/tensor_types.h"
+#include "tensor/matrix.h"
 
 namespace frugal::kernels {
 
-// Whether type t has a Rows16 layout.
+// Whether type t has the Rows16 layouts (Rows16 and Rows16Avx2: the same formats).
 bool has_rows16_layout(GgmlType t);
 
 // Packs 16 plain rows (row r at src + r * row_bytes, `cols` values each, row_bytes exactly
-// the row's blocks) into one group of 16 * row_bytes bytes at dst.
-void pack_rows16(GgmlType t, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst);
+// the row's blocks) into one group of 16 * row_bytes bytes at dst, in `layout` (a Rows16 one).
+void pack_rows16(GgmlType t, WeightLayout layout, const uint8_t* src, uint64_t row_bytes, int64_t cols, uint8_t* dst);
 
-// Writes row r (0 <= r < 16) of the group at `group` as plain blocks (row_bytes bytes) to dst.
-void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t* dst);
+// Writes row r (0 <= r < 16) of the group at `group` (in `layout`) as plain blocks (row_bytes
+// bytes) to dst.
+void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t cols, int r, uint8_t* dst);
 
 // Group layouts, per block column b (one super-block of 256 or one block of 32 values, the
 // group's bytes for it at group + b * 16 * block_bytes); "lane r" = 4 bytes at 4r of a 64-byte
@@ -35,6 +37,12 @@ void unpack_row16(GgmlType t, const uint8_t* group, int64_t cols, int r, uint8_t
 //                 top 2 bits of element 16j + 4u + i. A sub-block's bytes are contiguous, so
 //                 decoding reads each block front to back (Zen 4 streams it at about twice the
 //                 rate of ql and qh as two separate runs, which its prefetchers follow badly).
+//  Q6_K in Rows16Avx2 (3360 B): d and scales as above | 16 sub-blocks j of 192 B
+//                 (q6_packed_codes_at), each three vectors v: lane r byte i = the code of element
+//                 16j + 4v + i in bits 0..5 and bits 2v..2v+1 of the code of element 16j + 12 + i
+//                 in bits 6..7: three codes by one mask, the fourth by three masks, shifts and
+//                 two ors (against 17 operations for four codes from ql/qh). Every other
+//                 format is the same in both layouts.
 //  Q4_0 / Q4_1 / Q5_0 / Q5_1: d[16] | m[16] (Q4_1, Q5_1) | qh vector (Q5_0, Q5_1): lane r
 //                 byte i bit u = fifth bit of element 4u + i | 4 vectors k: lane r = row r's
 //                 qs[4k .. 4k + 3] (low nibbles: elements 4k + i, high: 16 + 4k + i).
@@ -58,5 +66,7 @@ using Q5_1Rows16Layout = LegacyRows16Layout<true, true, 0>;
 // Byte offsets in a Q6_K group's block column: ql vector s (0, 1) and the qh vector of sub-block j.
 constexpr int q6_rows16_ql(int j, int s) { return 288 + 192 * j + 64 * s; }
 constexpr int q6_rows16_qh(int j) { return 288 + 192 * j + 128; }
+// Byte offset of vector v (0..2) of sub-block j in a Rows16Avx2 Q6_K group's block column.
+constexpr int q6_packed_codes_at(int j, int v) { return 288 + 192 * j + 64 * v; }
 
 }  // namespace frugal::kernels
