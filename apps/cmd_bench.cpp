@@ -197,7 +197,7 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-d,--n-depth", *depths, "tokens already in the context when measuring, comma-separated (default 0)");
   cmd->add_option("--cache-type", *cache_types, "KV cache elements, comma-separated: f32 (default), f16, q8_0");
   cmd->add_option("-r,--repetitions", a->reps, "repetitions; the median is reported")->check(CLI::Range(1, 1000));
-  cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, scalar, reference");
+  cmd->add_option("--isa", a->isa, "kernels: auto, avx512, avx2, neon, scalar, reference");
   cmd->add_flag("--json", a->json, "print JSON instead of a table");
   cmd->add_flag("--no-repack", a->no_repack, "keep weights in the file's layout (no load-time repacking)");
   cmd->callback([a, threads, depths, cache_types] {

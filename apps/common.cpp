@@ -8,7 +8,7 @@ namespace frugal::cli {
 void ModelArgs::add_to(CLI::App* cmd) {
   cmd->add_option("-m,--model", model, "GGUF model file (default: the built-in model)");
   cmd->add_option("-t,--threads", threads, "threads (default: one per available core)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--isa", isa, "kernels: auto, avx512, avx2, scalar, reference (the exact scalar oracle)");
+  cmd->add_option("--isa", isa, "kernels: auto, avx512, avx2, neon, scalar, reference (the exact scalar oracle)");
   cmd->add_flag("--no-repack", no_repack, "keep weights in the file's layout (no load-time repacking)");
   cmd->add_option("--cache-type", cache_type,
                   "KV cache elements: f32 (exact), f16 (half the memory and the cache reads of long contexts) "
