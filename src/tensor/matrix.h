@@ -11,9 +11,9 @@ namespace frugal {
 // Rows16: the kernels' repacked layout (kernels/repack/rows16.h): rows in groups of 16, each
 // group 16 * row_bytes bytes with the 16 rows' blocks interleaved; same total size as Plain. A
 // row slice of a Rows16 matrix (data advanced by r * row_bytes) must start at a multiple of 16
-// rows and span a multiple of 16 rows. Rows16Avx2: the same, except that Q6_K's 6-bit codes are
-// packed four to three bytes (fewer instructions for the AVX2 kernels to decode; AVX-512 reads
-// Rows16).
+// rows and span a multiple of 16 rows. Rows16Avx2: the same, except that Q5_K's and Q6_K's
+// codes are packed whole into bytes, several codes' spare bits holding one more (fewer
+// instructions for the AVX2 kernels to decode; AVX-512 reads Rows16).
 enum class WeightLayout : uint8_t { Plain, Rows16, Rows16Avx2 };
 constexpr int64_t kRows16 = 16;
 // Whether l is one of the 16-row group layouts.

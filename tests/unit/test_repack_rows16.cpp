@@ -87,18 +87,19 @@ TEST_P(Rows16, PackUnpackIsLossless) {
   }
 }
 
-// The two layouts differ only in Q6_K's codes (not in its scales).
-TEST_P(Rows16, LayoutsDifferOnlyInQ6KCodes) {
+// The two layouts differ only in Q5_K's and Q6_K's codes (not in their scales).
+TEST_P(Rows16, LayoutsDifferOnlyInQ5KAndQ6KCodes) {
   std::mt19937 rng(9), same(9);
   const Pair a = make(32, 2, rng, Scales::Mixed);
   const Pair b = make_pair(type(), WeightLayout::Rows16, 32, 2, same, Scales::Mixed);
   ASSERT_EQ(a.plain, b.plain);
-  if (type() != GgmlType::Q6_K || layout() == WeightLayout::Rows16) {
+  const bool q5 = type() == GgmlType::Q5_K, q6 = type() == GgmlType::Q6_K;
+  if (!(q5 || q6) || layout() == WeightLayout::Rows16) {
     EXPECT_EQ(a.packed, b.packed);
     return;
   }
-  // Per block column: d and the scales first (288 bytes), then the codes.
-  const size_t column = 16 * 210, header = 288;
+  // Per block column: d, the mins (Q5_K) and the scales first, then the codes.
+  const size_t column = q6 ? 16 * 210 : 16 * 176, header = q6 ? 288 : 256;
   size_t differ = 0;
   for (size_t i = 0; i < a.packed.size(); ++i) {
     if (i % column < header) {

@@ -1,5 +1,5 @@
-// AVX2 Rows16 micro-kernels for Q4_K, Q5_K, Q6_K and Q8_0 (the Rows16Avx2 layout: Q6_K's codes
-// four to three bytes, the others as in Rows16): one 16-row group (two ymm halves
+// AVX2 Rows16 micro-kernels for Q4_K, Q5_K, Q6_K and Q8_0 (the Rows16Avx2 layout: Q5_K's codes
+// eight to five bytes, Q6_K's four to three, the others as in Rows16): one 16-row group (two ymm halves
 // of 8 int32 lanes, rows 0-7 and 8-15) x up to 4 tokens per pass. Without VNNI the 8-bit dots are
 // vpmaddubsw (pairs of unsigned x signed bytes into int16): the K-quant kernels add several of
 // them in int16 (the bounds below keep every sum exact) and widen once per sub-block with
@@ -12,111 +12,9 @@ namespace frugal::kernels {
 
 namespace {
 
-// Q4_K (kHigh = false) and Q5_K (kHigh = true: fifth bits from 8 qh vectors). Q4_K codes 0..15
-// times activations in [-127, 127]: a vpmaddubsw lane is at most 3810 and a sub-block's 8 of them
-// 30480, inside int16; Q5_K codes 0..31 (lanes up to 7874) are widened after every 4.
-template <bool kHigh, int NT>
-struct KAffineRows16 {
-  static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256, kSteps = kHigh ? 4 : 8;
-  // Both nibbles of each loaded vector (two sub-blocks) where the int16 sums fit the registers.
-  static constexpr int kJ = NT <= 2 ? 2 : 1;
-  // One token's 16 sums kept in registers across blocks (not Q5_K: its loop has no registers to
-  // spare, and measured x0.93-1.0 with them).
-  static constexpr bool kKeep = NT == 1 && !kHigh;
-
-  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    const __m256i dup[2] = {dup_bytes_ctrl(0), dup_bytes_ctrl(1)};
-    g += b0 * kGroup;
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
-      constexpr bool kStream = NT <= 2;
-      if (kStream) prefetch_ahead(g, kQs);
-      // Byte 16 j + r: the scale of row r, sub-block j. Written and read as whole aligned vectors:
-      // a 16-byte load from half of a 32-byte store is not forwarded on Zen 4 (it waits for the store).
-      alignas(32) uint8_t sc[128];
-      unpack_scales(g, sc);
-      // The mins' share first: left to the end of the block, its chain held up the next block's
-      // dots. With one token (decode) the 16 sums also stay in registers across blocks, and only
-      // the dots' scale waits for them. Q4_K decode in L2, against both at the end: x1.04 and
-      // x1.06 (medians over 10 interleaved rounds; without any finish at all, x1.19).
-      __m256i ms[NT][2];
-      min_sums(g, x, b, ms);
-      __m256 dd[2];  // kKeep: d * dx, the dots' scale
-      if constexpr (kKeep) apply_mins(g, x, b, ms[0], acc, dd);
-      const int8_t* xq[NT];
-      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
-      __m256i tot[NT][2];
-      for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-      for (int j0 = 0; j0 < 8; j0 += kJ) {  // vectors 8c .. 8c + 7: low nibbles sub-block 2c, high 2c + 1
-        // 64-bit pointers and constant offsets (int offsets cost scalar sign extensions per load).
-        const uint8_t* vc = g + kQs + ptrdiff_t(512) * (j0 / 2);
-        const int8_t* xj[NT];
-        for (int t = 0; t < NT; ++t) xj[t] = xq[t] + ptrdiff_t(32) * j0;
-        const __m128i qh_shift = _mm_cvtsi32_si128(j0);
-        __m256i s[kJ][NT][2];
-        for (int i = 0; i < kJ * NT * 2; ++i) s[i / (2 * NT)][i / 2 % NT][i % 2] = _mm256_setzero_si256();
-        // tot += the int16 sums times each row's sub-block scale; the sums restart.
-        const auto widen = [&] {
-#pragma GCC unroll 2
-          for (int jj = 0; jj < kJ; ++jj) {
-            const int j = j0 + jj;
-            const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
-            const __m256i src =
-                j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
-            for (int h = 0; h < 2; ++h) {
-              const __m256i scale = _mm256_shuffle_epi8(src, dup[h]);
-              for (int t = 0; t < NT; ++t) {
-                tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(s[jj][t][h], scale));
-                s[jj][t][h] = _mm256_setzero_si256();
-              }
-            }
-          }
-        };
-#pragma GCC unroll 8
-        for (int k = 0; k < 8; ++k) {
-          const uint8_t* v = vc + 64 * k;
-          const __m256i raw[2] = {load256(v), load256(v + 32)};
-          if (kStream && j0 % 2 == 0) prefetch_line(v);
-          // Q5_K: bit j of byte i of lane r is the fifth bit of that code; shifted right by j0 (a
-          // run-time count) so the bits of this step's sub-blocks sit at known places.
-          __m256i qh[2];
-          if constexpr (kHigh)
-            for (int h = 0; h < 2; ++h) qh[h] = _mm256_srl_epi16(load256(g + 256 + 64 * k + 32 * h), qh_shift);
-#pragma GCC unroll 2
-          for (int jj = 0; jj < kJ; ++jj) {
-            const int j = j0 + jj;
-            __m256i code[2];
-            for (int h = 0; h < 2; ++h) {
-              code[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(raw[h], 4) : raw[h], m4);
-              if constexpr (kHigh) code[h] = _mm256_or_si256(code[h], fifth_bit(qh[h], jj));
-            }
-#pragma GCC unroll 4
-            for (int t = 0; t < NT; ++t) {
-              const __m256i xv = bcast4(xj[t] + 32 * jj + 4 * k);
-              for (int h = 0; h < 2; ++h) s[jj][t][h] = dot16(s[jj][t][h], code[h], xv);
-            }
-          }
-          if ((k + 1) % kSteps == 0) widen();
-        }
-      }
-      if constexpr (kKeep)
-        for (int h = 0; h < 2; ++h) acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(tot[0][h]), dd[h], acc[h]);
-      else
-        finish(g, x, b, tot, ms, y, ldy, b == b0);
-    }
-    if constexpr (kKeep)
-      if (b1 > b0)
-        for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + 8 * h, acc[h]);
-  }
-
-  // Bit i (0 or 1) of each byte of qh moved to bit 4. The 16-bit shifts (here and by j0 before)
-  // never bring a neighbouring byte's bit to bit 4.
-  static __m256i fifth_bit(__m256i qh, int i) {
-    return _mm256_and_si256(i ? _mm256_slli_epi16(qh, 3) : _mm256_slli_epi16(qh, 4), _mm256_set1_epi8(0x10));
-  }
-
+// A Q4_K/Q5_K group block's scales and mins (Q4_K's 256 header bytes, rows16.h) for NT tokens.
+template <int NT>
+struct KScaleMins {
   // 6-bit values of the group's 16 rows from their low-nibble vector (L or M, rows16.h) and
   // high bits (H, shifted to bits 4..5): 32 bytes for sub-blocks 2p (low 16) and 2p + 1.
   static __m256i six_bits(__m256i lo, __m256i hi) {
@@ -170,6 +68,181 @@ struct KAffineRows16 {
         accumulate(y + t * ldy + 8 * h, first, _mm256_mul_ps(v, _mm256_set1_ps(x.d(t)[b])));
       }
     }
+  }
+};
+
+// Q4_K. Codes 0..15 times activations in [-127, 127]: a vpmaddubsw lane is at most 3810 and a
+// sub-block's 8 of them 30480, inside int16.
+template <int NT>
+struct Q4KRows16 : KScaleMins<NT> {
+  using S = KScaleMins<NT>;
+  static constexpr int kGroup = 16 * 144, kQs = 256;
+  // Both nibbles of each loaded vector (two sub-blocks) where the int16 sums fit the registers.
+  static constexpr int kJ = NT <= 2 ? 2 : 1;
+  // One token's 16 sums kept in registers across blocks.
+  static constexpr bool kKeep = NT == 1;
+
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i dup[2] = {dup_bytes_ctrl(0), dup_bytes_ctrl(1)};
+    g += b0 * kGroup;
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, kQs);
+      // Byte 16 j + r: the scale of row r, sub-block j. Written and read as whole aligned vectors:
+      // a 16-byte load from half of a 32-byte store is not forwarded on Zen 4 (it waits for the store).
+      alignas(32) uint8_t sc[128];
+      S::unpack_scales(g, sc);
+      // The mins' share first: left to the end of the block, its chain held up the next block's
+      // dots. With one token (decode) the 16 sums also stay in registers across blocks, and only
+      // the dots' scale waits for them. Q4_K decode in L2, against both at the end: x1.04 and
+      // x1.06 (medians over 10 interleaved rounds; without any finish at all, x1.19).
+      __m256i ms[NT][2];
+      S::min_sums(g, x, b, ms);
+      __m256 dd[2];  // kKeep: d * dx, the dots' scale
+      if constexpr (kKeep) S::apply_mins(g, x, b, ms[0], acc, dd);
+      const int8_t* xq[NT];
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      __m256i tot[NT][2];
+      for (int t = 0; t < NT; ++t) tot[t][0] = tot[t][1] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int j0 = 0; j0 < 8; j0 += kJ) {  // vectors 8c .. 8c + 7: low nibbles sub-block 2c, high 2c + 1
+        // 64-bit pointers and constant offsets (int offsets cost scalar sign extensions per load).
+        const uint8_t* vc = g + kQs + ptrdiff_t(512) * (j0 / 2);
+        const int8_t* xj[NT];
+        for (int t = 0; t < NT; ++t) xj[t] = xq[t] + ptrdiff_t(32) * j0;
+        __m256i s[kJ][NT][2];
+        for (int i = 0; i < kJ * NT * 2; ++i) s[i / (2 * NT)][i / 2 % NT][i % 2] = _mm256_setzero_si256();
+        // tot += the int16 sums times each row's sub-block scale; the sums restart.
+        const auto widen = [&] {
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
+            const __m256i src =
+                j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
+            for (int h = 0; h < 2; ++h) {
+              const __m256i scale = _mm256_shuffle_epi8(src, dup[h]);
+              for (int t = 0; t < NT; ++t) {
+                tot[t][h] = _mm256_add_epi32(tot[t][h], _mm256_madd_epi16(s[jj][t][h], scale));
+                s[jj][t][h] = _mm256_setzero_si256();
+              }
+            }
+          }
+        };
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          const uint8_t* v = vc + 64 * k;
+          const __m256i raw[2] = {load256(v), load256(v + 32)};
+          if (kStream && j0 % 2 == 0) prefetch_line(v);
+#pragma GCC unroll 2
+          for (int jj = 0; jj < kJ; ++jj) {
+            const int j = j0 + jj;
+            __m256i code[2];
+            for (int h = 0; h < 2; ++h) code[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(raw[h], 4) : raw[h], m4);
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; ++t) {
+              const __m256i xv = bcast4(xj[t] + 32 * jj + 4 * k);
+              for (int h = 0; h < 2; ++h) s[jj][t][h] = dot16(s[jj][t][h], code[h], xv);
+            }
+          }
+          if (k == 7) widen();
+        }
+      }
+      if constexpr (kKeep)
+        for (int h = 0; h < 2; ++h) acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(tot[0][h]), dd[h], acc[h]);
+      else
+        S::finish(g, x, b, tot, ms, y, ldy, b == b0);
+    }
+    if constexpr (kKeep)
+      if (b1 > b0)
+        for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + 8 * h, acc[h]);
+  }
+
+};
+
+// Q5_K (Rows16Avx2: five vectors per sub-block hold its eight code vectors, rows16.h). Codes
+// 0..31: four vpmaddubsw results (at most 4 * 7874) are added in int16 before each vpmaddwd by
+// the sub-block's scale. The mins, scales and finish are Q4_K's (KScaleMins).
+template <int NT>
+struct Q5KRows16 {
+  using Base = KScaleMins<NT>;
+  static constexpr int kGroup = 16 * 176;
+
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m256i dup[2] = {dup_bytes_ctrl(0), dup_bytes_ctrl(1)};
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, 256);
+      // scale[j][h], lane r: row 8 h + r's scale for sub-block j in both int16 halves.
+      alignas(32) uint8_t sc[128];
+      Base::unpack_scales(g, sc);
+      __m256i scale[8][2];
+      for (int j = 0; j < 8; ++j) {
+        const __m256i two = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc + 32 * (j / 2)));
+        const __m256i src = j % 2 ? _mm256_permute2x128_si256(two, two, 0x11) : _mm256_permute2x128_si256(two, two, 0);
+        for (int h = 0; h < 2; ++h) scale[j][h] = _mm256_shuffle_epi8(src, dup[h]);
+      }
+      __m256i ms[NT][2];
+      Base::min_sums(g, x, b, ms);
+      const int8_t* xq[NT];
+      for (int t = 0; t < NT; ++t) xq[t] = x.qs(t) + kQKK * b;
+      __m256i tot[NT][2];
+      // Both halves at once for decode; larger tiles one half at a time (registers).
+      constexpr int kH = NT <= 2 ? 2 : 1;
+#pragma GCC unroll 1
+      for (int h0 = 0; h0 < 2; h0 += kH) {
+        __m256i acc[NT][kH];
+        for (int t = 0; t < NT; ++t)
+          for (int h = 0; h < kH; ++h) acc[t][h] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* sub = g + q5_packed_codes_at(j, 0);
+          if (kStream && h0 == 0)
+            for (int u = 0; u < 5; ++u) prefetch_line(sub + 64 * u);
+#pragma GCC unroll 2
+          for (int h = 0; h < kH; ++h) {
+            const auto v = [&](int u) { return load256(sub + 64 * u + 32 * (h0 + h)); };
+#pragma GCC unroll 2
+            for (int q = 0; q < 2; ++q) {  // code vectors 4q .. 4q + 3
+              __m256i c[4];
+              codes(q, v, c);
+#pragma GCC unroll 4
+              for (int t = 0; t < NT; ++t) {
+                const int8_t* xj = xq[t] + 32 * j + 16 * q;
+                const __m256i p0 = dot16(_mm256_maddubs_epi16(c[0], bcast4(xj)), c[1], bcast4(xj + 4));
+                const __m256i p1 = dot16(_mm256_maddubs_epi16(c[2], bcast4(xj + 8)), c[3], bcast4(xj + 12));
+                acc[t][h] = opaque(
+                    _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(_mm256_add_epi16(p0, p1), scale[j][h0 + h])));
+              }
+            }
+          }
+        }
+        for (int t = 0; t < NT; ++t)
+          for (int h = 0; h < kH; ++h) tot[t][h0 + h] = acc[t][h];
+      }
+      Base::finish(g, x, b, tot, ms, y, ldy, b == b0);
+    }
+  }
+
+  // Code vectors 4q .. 4q + 3 of a sub-block from its five vectors v(0..4) (rows16.h): with the
+  // bits below each field cleared, the 16-bit shifts bring nothing across bytes.
+  template <class V>
+  static void codes(int q, const V& v, __m256i* c) {
+    const __m256i m1f = _mm256_set1_epi8(0x1F), m60 = _mm256_set1_epi8(0x60), m80 = _mm256_set1_epi8(char(0x80));
+    if (q == 0) {
+      for (int m = 0; m < 4; ++m) c[m] = _mm256_and_si256(v(m), m1f);
+      return;
+    }
+    const __m256i v1 = v(1), v3 = v(3), v4 = v(4);
+    const auto top3 = [&](__m256i a) { return _mm256_srli_epi16(_mm256_andnot_si256(m1f, a), 5); };
+    c[0] = _mm256_and_si256(v4, m1f);
+    c[1] = _mm256_or_si256(top3(v(0)), _mm256_srli_epi16(_mm256_and_si256(v1, m60), 2));
+    c[2] = _mm256_or_si256(top3(v(2)), _mm256_srli_epi16(_mm256_and_si256(v3, m60), 2));
+    c[3] = _mm256_or_si256(top3(v4), _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(v1, m80), 4),
+                                                     _mm256_srli_epi16(_mm256_and_si256(v3, m80), 3)));
   }
 };
 
@@ -303,10 +376,6 @@ struct Q8_0Rows16 {
   }
 };
 
-template <int NT>
-using Q4KRows16 = KAffineRows16<false, NT>;
-template <int NT>
-using Q5KRows16 = KAffineRows16<true, NT>;
 
 }  // namespace
 

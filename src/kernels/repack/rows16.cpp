@@ -26,9 +26,9 @@ void q8_0_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
   else std::memcpy(blk, g + 2 * r, 2);
 }
 
-// Q4_K's fields: hdr = d, dmin, 12 scale bytes and qs[128] of the plain block; the group's
-// 256 header bytes and 2048 qs bytes.
-void k4_parts(uint8_t* hdr, uint8_t* qs, uint8_t* g_hdr, uint8_t* g_qs, int r, bool to_group) {
+// Q4_K's header: hdr = d, dmin and the 12 scale bytes of the plain block; the group's 256
+// header bytes.
+void k4_header(uint8_t* hdr, uint8_t* g_hdr, int r, bool to_group) {
   if (to_group) {
     std::memcpy(g_hdr + 2 * r, hdr, 2);
     std::memcpy(g_hdr + 32 + 2 * r, hdr + 2, 2);
@@ -39,7 +39,6 @@ void k4_parts(uint8_t* hdr, uint8_t* qs, uint8_t* g_hdr, uint8_t* g_qs, int r, b
       g_hdr[128 + 16 * q + r] = uint8_t((m[q] & 15) | (m[q + 4] & 15) << 4);
       g_hdr[192 + 16 * q + r] = uint8_t(sc[q] >> 4 | (sc[q + 4] >> 4) << 2 | (m[q] >> 4) << 4 | (m[q + 4] >> 4) << 6);
     }
-    for (int v = 0; v < 32; ++v) std::memcpy(g_qs + (v * kR + r) * 4, qs + 4 * v, 4);
   } else {
     std::memcpy(hdr, g_hdr + 2 * r, 2);
     std::memcpy(hdr + 2, g_hdr + 32 + 2 * r, 2);
@@ -52,20 +51,74 @@ void k4_parts(uint8_t* hdr, uint8_t* qs, uint8_t* g_hdr, uint8_t* g_qs, int r, b
       m[q + 4] = uint8_t((M >> 4) | ((H >> 6) & 3) << 4);
     }
     pack_k4_scales(sc, m, hdr + 4);
-    for (int v = 0; v < 32; ++v) std::memcpy(qs + 4 * v, g_qs + (v * kR + r) * 4, 4);
+  }
+}
+// Q4_K's qs[128] <-> the group's 2048 qs bytes (32 vectors).
+void k4_qs(uint8_t* qs, uint8_t* g_qs, int r, bool to_group) {
+  for (int v = 0; v < 32; ++v) {
+    if (to_group) std::memcpy(g_qs + (v * kR + r) * 4, qs + 4 * v, 4);
+    else std::memcpy(qs + 4 * v, g_qs + (v * kR + r) * 4, 4);
   }
 }
 
-void q4_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) { k4_parts(blk, blk + 16, g, g + 256, r, to_group); }
+void q4_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  k4_header(blk, g, r, to_group);
+  k4_qs(blk + 16, g + 256, r, to_group);
+}
 
 // Q5_K: Q4_K's group with the 32 qh bytes of each row as 8 vectors k (lane r = qh[4k .. 4k + 3])
 // between the header and the qs.
 void q5_k_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
-  k4_parts(blk, blk + 48, g, g + 768, r, to_group);
+  k4_header(blk, g, r, to_group);
+  k4_qs(blk + 48, g + 768, r, to_group);
   for (int k = 0; k < 8; ++k) {
     if (to_group) std::memcpy(g + 256 + (k * kR + r) * 4, blk + 16 + 4 * k, 4);
     else std::memcpy(blk + 16 + 4 * k, g + 256 + (k * kR + r) * 4, 4);
   }
+}
+
+// The 256 5-bit codes of a plain Q5_K block (element 32 j + l: nibble of qs[32 (j / 2) + l],
+// low for even j, and bit j of qh[l]) <-> its qh/qs fields.
+void q5_plain_codes(const uint8_t* blk, uint8_t* q) {
+  for (int j = 0; j < 8; ++j)
+    for (int l = 0; l < 32; ++l)
+      q[32 * j + l] = uint8_t((blk[48 + 32 * (j / 2) + l] >> (4 * (j % 2)) & 15) | ((blk[16 + l] >> j) & 1) << 4);
+}
+void q5_plain_store(const uint8_t* q, uint8_t* blk) {
+  std::memset(blk + 16, 0, 160);
+  for (int j = 0; j < 8; ++j)
+    for (int l = 0; l < 32; ++l) {
+      blk[48 + 32 * (j / 2) + l] = uint8_t(blk[48 + 32 * (j / 2) + l] | (q[32 * j + l] & 15) << (4 * (j % 2)));
+      blk[16 + l] = uint8_t(blk[16 + l] | (q[32 * j + l] >> 4) << j);
+    }
+}
+
+// Q5_K in Rows16Avx2: the header as Q4_K's, then per sub-block j the five vectors of
+// q5_packed_codes_at (rows16.h): codes c[m] = element 4m + i of the sub-block for byte i.
+void q5_k_avx2_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  k4_header(blk, g, r, to_group);
+  uint8_t q[256];
+  if (to_group) q5_plain_codes(blk, q);
+  for (int j = 0; j < 8; ++j)
+    for (int i = 0; i < 4; ++i) {
+      uint8_t* v[5];
+      for (int u = 0; u < 5; ++u) v[u] = g + q5_packed_codes_at(j, u) + 4 * r + i;
+      uint8_t* c = q + 32 * j + i;  // c[4 m]: code vector m
+      if (to_group) {
+        for (int u = 0; u < 5; ++u) *v[u] = c[4 * u];
+        *v[0] = uint8_t(*v[0] | (c[20] & 7) << 5);
+        *v[1] = uint8_t(*v[1] | (c[20] >> 3) << 5 | (c[28] >> 3 & 1) << 7);
+        *v[2] = uint8_t(*v[2] | (c[24] & 7) << 5);
+        *v[3] = uint8_t(*v[3] | (c[24] >> 3) << 5 | (c[28] >> 4) << 7);
+        *v[4] = uint8_t(*v[4] | (c[28] & 7) << 5);
+      } else {
+        for (int u = 0; u < 5; ++u) c[4 * u] = uint8_t(*v[u] & 31);
+        c[20] = uint8_t(*v[0] >> 5 | (*v[1] >> 5 & 3) << 3);
+        c[24] = uint8_t(*v[2] >> 5 | (*v[3] >> 5 & 3) << 3);
+        c[28] = uint8_t(*v[4] >> 5 | (*v[1] >> 7) << 3 | (*v[3] >> 7) << 4);
+      }
+    }
+  if (!to_group) q5_plain_store(q, blk);
 }
 
 // The 256 6-bit codes of a plain Q6_K block <-> its ql/qh fields.
@@ -194,14 +247,14 @@ const Rows16Format* rows16_format(GgmlType t, WeightLayout layout) {
   static constexpr Rows16Format q6_k{256, 210, q6_k_block<false>}, q6_k_packed{256, 210, q6_k_block<true>};
   static constexpr Rows16Format q4_0{32, 18, legacy_block<false, false>}, q4_1{32, 20, legacy_block<true, false>};
   static constexpr Rows16Format q5_0{32, 22, legacy_block<false, true>}, q5_1{32, 24, legacy_block<true, true>};
-  static constexpr Rows16Format q5_k{256, 176, q5_k_block};
+  static constexpr Rows16Format q5_k{256, 176, q5_k_block}, q5_k_avx2{256, 176, q5_k_avx2_block};
   if (!is_rows16(layout)) return nullptr;
   switch (t) {
     case GgmlType::Q4_0: return &q4_0;
     case GgmlType::Q4_1: return &q4_1;
     case GgmlType::Q5_0: return &q5_0;
     case GgmlType::Q5_1: return &q5_1;
-    case GgmlType::Q5_K: return &q5_k;
+    case GgmlType::Q5_K: return layout == WeightLayout::Rows16Avx2 ? &q5_k_avx2 : &q5_k;
     case GgmlType::Q8_0: return &q8_0;
     case GgmlType::Q4_K: return &q4_k;
     case GgmlType::Q6_K: return layout == WeightLayout::Rows16Avx2 ? &q6_k_packed : &q6_k;

@@ -41,8 +41,15 @@ void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t
 //                 (q6_packed_codes_at), each three vectors v: lane r byte i = the code of element
 //                 16j + 4v + i in bits 0..5 and bits 2v..2v+1 of the code of element 16j + 12 + i
 //                 in bits 6..7: three codes by one mask, the fourth by three masks, shifts and
-//                 two ors (against 17 operations for four codes from ql/qh). Every other
-//                 format is the same in both layouts.
+//                 two ors (against 17 operations for four codes from ql/qh).
+//  Q5_K in Rows16Avx2 (2816 B): Q4_K's 256 header bytes | 8 sub-blocks j of 320 B
+//                 (q5_packed_codes_at), each five vectors u: lane r byte i = the code of element
+//                 4u + i of sub-block j in bits 0..4; bits 5..7 carry three more codes, those of
+//                 elements 20 + i (bits 0..2 in u = 0, bits 3..4 in bits 5..6 of u = 1), 24 + i
+//                 (likewise in u = 2, 3) and 28 + i (bits 0..2 in u = 4, bit 3 in bit 7 of u = 1,
+//                 bit 4 in bit 7 of u = 3): eight code vectors in 23 operations (against 40 from
+//                 nibbles and fifth bits).
+//                 Every other format is the same in both layouts.
 //  Q4_0 / Q4_1 / Q5_0 / Q5_1: d[16] | m[16] (Q4_1, Q5_1) | qh vector (Q5_0, Q5_1): lane r
 //                 byte i bit u = fifth bit of element 4u + i | 4 vectors k: lane r = row r's
 //                 qs[4k .. 4k + 3] (low nibbles: elements 4k + i, high: 16 + 4k + i).
@@ -68,5 +75,7 @@ constexpr int q6_rows16_ql(int j, int s) { return 288 + 192 * j + 64 * s; }
 constexpr int q6_rows16_qh(int j) { return 288 + 192 * j + 128; }
 // Byte offset of vector v (0..2) of sub-block j in a Rows16Avx2 Q6_K group's block column.
 constexpr int q6_packed_codes_at(int j, int v) { return 288 + 192 * j + 64 * v; }
+// Byte offset of vector u (0..4) of sub-block j in a Rows16Avx2 Q5_K group's block column.
+constexpr int q5_packed_codes_at(int j, int u) { return 256 + 320 * j + 64 * u; }
 
 }  // namespace frugal::kernels
