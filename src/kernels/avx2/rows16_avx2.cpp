@@ -335,9 +335,15 @@ template <int NT>
 struct Q8_0Rows16 {
   static constexpr int kGroup = 16 * 34;
 
+  // Decode: the sums stay in registers across blocks (y written once, not loaded and stored back
+  // per 32-value block).
+  static constexpr bool kKeep = NT <= 2;
+
   static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
     const __m256i flip = _mm256_set1_epi8(char(0x80)), ones = _mm256_set1_epi16(1);
     g += b0 * kGroup;
+    __m256 acc[NT][2];
+    for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       if (NT <= 2) prefetch_ahead(g, kGroup);
       const int8_t* xq[NT];
@@ -367,15 +373,20 @@ struct Q8_0Rows16 {
         }
         for (int h = 0; h < kH; ++h) {
           const __m256 dw = load_fp16x8(g + 16 * (h0 + h));
-          for (int t = 0; t < NT; ++t)
-            accumulate(y + t * ldy + 8 * (h0 + h), b == b0,
-                       _mm256_mul_ps(_mm256_cvtepi32_ps(s[t][h]), _mm256_mul_ps(dw, _mm256_set1_ps(x.d(t)[b]))));
+          for (int t = 0; t < NT; ++t) {
+            const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x.d(t)[b]));
+            if constexpr (kKeep) acc[t][h0 + h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t][h]), scale, acc[t][h0 + h]);
+            else accumulate(y + t * ldy + 8 * (h0 + h), b == b0, _mm256_mul_ps(_mm256_cvtepi32_ps(s[t][h]), scale));
+          }
         }
       }
     }
+    if constexpr (kKeep)
+      if (b1 > b0)
+        for (int t = 0; t < NT; ++t)
+          for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + t * ldy + 8 * h, acc[t][h]);
   }
 };
-
 
 }  // namespace
 

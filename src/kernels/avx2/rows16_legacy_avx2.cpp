@@ -15,12 +15,17 @@ template <class F, int NT>
 struct LegacyRows16 {
   static constexpr int kSums = F::kHigh ? 2 : 1;  // int16 sums per token and half
   static constexpr int kH = NT <= 2 ? 2 : 1;      // halves per pass (registers)
+  // Decode: the sums stay in registers across blocks (y written once, not loaded and stored back
+  // per block).
+  static constexpr bool kKeep = NT <= 2;
 
   // sum_b dx * (d * sum(q x) + coef * sum(x)) with coef = m or -kZero * d; the sums of x come
   // with the activations (x.sum32 = dx * sum of the block's codes).
   static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
     g += b0 * F::kGroup;
+    __m256 acc[NT][2];
+    for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
     for (int64_t b = b0; b < b1; ++b, g += F::kGroup) {
       if (NT <= 2) prefetch_ahead(g, F::kGroup);
       const int8_t* xq[NT];
@@ -60,13 +65,22 @@ struct LegacyRows16 {
           for (int t = 0; t < NT; ++t) {
             __m256i si = _mm256_madd_epi16(s[t][h][0], ones);
             if constexpr (F::kHigh && kSums > 1) si = _mm256_add_epi32(si, _mm256_madd_epi16(s[t][h][kSums - 1], ones));
-            const __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), _mm256_mul_ps(d, _mm256_set1_ps(x.d(t)[b])),
-                                             _mm256_mul_ps(coef, _mm256_set1_ps(x.sum32(t)[b])));
-            accumulate(y + t * ldy + 8 * (h0 + h), b == b0, v);
+            const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(x.d(t)[b])), sx = _mm256_set1_ps(x.sum32(t)[b]);
+            if constexpr (kKeep) {
+              __m256& a = acc[t][h0 + h];
+              a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), dd, _mm256_fmadd_ps(coef, sx, a));
+            } else {
+              accumulate(y + t * ldy + 8 * (h0 + h), b == b0,
+                         _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), dd, _mm256_mul_ps(coef, sx)));
+            }
           }
         }
       }
     }
+    if constexpr (kKeep)
+      if (b1 > b0)
+        for (int t = 0; t < NT; ++t)
+          for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + t * ldy + 8 * h, acc[t][h]);
   }
 };
 
