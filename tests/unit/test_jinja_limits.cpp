@@ -14,14 +14,15 @@ namespace {
 using ::testing::HasSubstr;
 
 // Renders `tpl`, expecting an error that contains `want`. The step, depth and size budgets are
-// what bound the work (about 0.1-0.3 s in a release build on a quiet machine); the clock check
-// only catches a budget that stopped working, with room for a loaded CI machine or a sanitizer build.
+// what bound the work (about 0.1-0.3 s in a release build on a quiet machine, 10 s and more under
+// qemu on a loaded machine); the clock check only catches a budget that stopped working (hours of
+// work without it), with room for a loaded CI machine, a sanitizer build or an emulator.
 void expect_fast_error(const std::string& tpl, const std::string& want, const char* context = "{}") {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string err = error_of(tpl, context);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_THAT(err, HasSubstr(want)) << tpl;
-  EXPECT_LT(s, 10.0) << "took " << s << " s: " << tpl;
+  EXPECT_LT(s, 60.0) << "took " << s << " s: " << tpl;
 }
 
 TEST(JinjaLimits, HugeRange) {
