@@ -332,8 +332,8 @@ struct Q6KRows16 {
 // (a lane is at most 2 * 128 * 127 = 32512), widened at once with vpmaddwd by ones. (Codes
 // stored signed, without the flip, measured no faster: x0.98-1.03 in L2. Nor did a layout of
 // signed codes two per row per vector, widened to int16 for vpmaddwd by int16 activations: two
-// operations on Zen 4's multiply ports per 32 products instead of three, but as many in all;
-// prompts x1.0-1.1, decode x0.91-0.97.)
+// operations on Zen 4's multiply ports per 32 products instead of three, but as many in all:
+// prompts no faster than this kernel, decode x0.91-0.97.)
 template <int NT>
 struct Q8_0Rows16 {
   static constexpr int kGroup = 16 * 34;
