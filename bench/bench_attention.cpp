@@ -29,11 +29,12 @@ struct Setup {
   HeadGroup g{};
   int64_t bytes_per_pos = 0;  // key and value bytes one position reads
 
-  // latent: v = k (rows of dk floats); else separate K and V caches with rows of 8 KV heads.
+  // latent: v = k (rows of dk floats); else separate K and V caches. Rows are contiguous, as in
+  // the engine's head-major cache (KvCache).
   Setup(int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent, KvType kv = KvType::F32) {
     std::mt19937 rng(1);
     std::normal_distribution<float> d(0.0f, 1.0f);
-    const int64_t stride = latent ? dk : 8 * dk;
+    const int64_t stride = latent ? dk : std::max(dk, dv);
     q.resize(size_t(n_q * dk));
     k.resize(size_t(n * stride));
     if (!latent) v.resize(size_t(n * stride));
@@ -85,6 +86,21 @@ void bm_attend(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk
   report(st, s);
 }
 
+// Decode from memory, as in a long context: `copies` groups' caches (each layer's, in the engine)
+// attended in turn, more bytes than the caches hold, so every row comes from DRAM.
+void bm_attend_dram(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk, int64_t dv, int64_t n,
+                    int copies) {
+  std::vector<Setup> s;
+  for (int i = 0; i < copies; ++i) s.emplace_back(n_q, dk, dv, n, false, kv);
+  int i = 0;
+  for (auto _ : st) {
+    attend_group(isa, s[size_t(i)].g, s[size_t(i)].scratch.data());
+    benchmark::DoNotOptimize(s[size_t(i)].out.data());
+    i = (i + 1) % copies;
+  }
+  report(st, s[0]);
+}
+
 // The per-head loop GqaAttention::attend ran before attend_group.
 void bm_perhead(benchmark::State& st, int64_t n_q, int64_t dk, int64_t dv, int64_t n, bool latent) {
   Setup s(n_q, dk, dv, n, latent);
@@ -130,6 +146,16 @@ int register_all() {
     benchmark::RegisterBenchmark(("attend/" + shape + "/perhead").c_str(), bm_perhead, c.n_q, c.dk, c.dv, c.n,
                                  c.latent)
         ->Unit(benchmark::kMicrosecond);
+  }
+  // One GQA group's decode over 4096 positions, 64 groups' caches in turn (128 MiB as f32).
+  for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+    if (!cpu_supports(isa)) continue;
+    for (KvType kv : {KvType::F32, KvType::F16, KvType::Q8_0}) {
+      const std::string suffix = kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv);
+      benchmark::RegisterBenchmark(("attend/gqa/h4_d64x64/n4096/dram/" + std::string(isa_name(isa)) + suffix).c_str(),
+                                   bm_attend_dram, isa, kv, 4, 64, 64, 4096, 64)
+          ->Unit(benchmark::kMicrosecond);
+    }
   }
   return 0;
 }

@@ -333,7 +333,9 @@ struct Q6KRows16 {
 // stored signed, without the flip, measured no faster: x0.98-1.03 in L2. Nor did a layout of
 // signed codes two per row per vector, widened to int16 for vpmaddwd by int16 activations: two
 // operations on Zen 4's multiply ports per 32 products instead of three, but as many in all:
-// prompts no faster than this kernel, decode x0.91-0.97.)
+// prompts no faster than this kernel, decode x0.91-0.97. Nor, for prompt tiles, did taking
+// q + 128 as two 4-bit codes, 16 hi + lo, each times x by vpmaddubsw into int16 sums widened
+// once per block, less 128 * sum(x): x0.93-0.99 over 11 pairs, as vpaddw also holds the ports.)
 template <int NT>
 struct Q8_0Rows16 {
   static constexpr int kGroup = 16 * 34;
