@@ -32,6 +32,10 @@ struct VecNeon {
   static V max(V a, V b) { return vmaxq_f32(a, b); }
   static V fmadd(V a, V b, V c) { return vfmaq_f32(c, a, b); }
   static V fnmadd(V a, V b, V c) { return vfmsq_f32(c, a, b); }
+  static V pin(V x) {
+    __asm__("" : "+w"(x));
+    return x;
+  }
   static V round(V x) { return vrndnq_f32(x); }
   // p * 2^n for integral n in [-126, 127]: n goes straight into the exponent bits.
   static V ldexp(V p, V n) {

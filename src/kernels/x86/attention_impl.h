@@ -40,6 +40,10 @@ struct Vec256 {
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+  static V pin(V x) {
+    __asm__("" : "+x"(x));
+    return x;
+  }
   static V round(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p * 2^n for integral n in [-126, 127]: n goes straight into the exponent bits.
   static V ldexp(V p, V n) {
@@ -94,6 +98,10 @@ struct Vec512 {
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+  static V pin(V x) {
+    __asm__("" : "+v"(x));
+    return x;
+  }
   static V round(V x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V ldexp(V p, V n) { return _mm512_scalef_ps(p, n); }
   static float hsum(V x) { return _mm512_reduce_add_ps(x); }
