@@ -91,9 +91,10 @@ void weighted_sum(const HeadGroup& g, const float* p, int64_t n, double inv_sum,
 int64_t attend_scratch_floats(const HeadGroup& g) {
   // Reference: one head's n scores. SIMD: a block of scores per head plus four floats of
   // softmax state per head (running max, running sum, rescale factor, 1/sum), and the block's
-  // keys transposed and its values packed where attend_transposes.
-  const int64_t simd =
-      g.n_q * (attend_score_stride(g.n) + 4) + (attend_transposes(g.n_q, g.dk) ? (g.dk + g.dv) * kAttendBlock : 0);
+  // keys transposed and its values packed where attend_transposes, or both widened to f32 where
+  // attend_widens.
+  const bool block = attend_transposes(g.n_q, g.dk) || attend_widens(g.n_q, g.dk, g.kv);
+  const int64_t simd = g.n_q * (attend_score_stride(g.n) + 4) + (block ? (g.dk + g.dv) * kAttendBlock : 0);
   return std::max(g.n, simd);
 }
 

@@ -86,6 +86,13 @@ inline constexpr int64_t attend_score_stride(int64_t n) { return ((n < kAttendBl
 // saves about 3 per query and key (the cross-lane sums): worth it from ~dk / 12 queries, so in
 // prompt tiles, not for absorbed MLA's 16 heads over 576-wide latent keys.
 inline constexpr bool attend_transposes(int64_t n_q, int64_t dk) { return n_q >= 8 && n_q * 12 >= dk; }
+// Whether the SIMD paths widen each block of q8_0 keys (and values) to f32 once, where they do
+// not transpose it: with 8 queries or more a key is read by several head sub-groups, each of which
+// would widen it again (absorbed MLA's 16 heads: eight times on AVX2; there x1.30). Not for fewer
+// queries (a GQA group of 4: x0.70), nor for half keys, which widen in one instruction (x0.55-0.83).
+inline constexpr bool attend_widens(int64_t n_q, int64_t dk, KvType kv) {
+  return kv == KvType::Q8_0 && n_q >= 8 && !attend_transposes(n_q, dk);
+}
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
 // check, with dk and dv multiples of 16 (AVX-512), 8 (AVX2) or 4 (NEON). Used by attend_group.

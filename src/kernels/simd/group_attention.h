@@ -97,12 +97,15 @@ class GroupAttention {
     b.corr = b.l + a.n_q;
     b.inv = b.corr + a.n_q;
     b.kt = attend_transposes(a.n_q, a.dk) ? b.inv + a.n_q : nullptr;
+    b.kw = !std::is_same_v<E, float> && attend_widens(a.n_q, a.dk, a.kv) ? b.inv + a.n_q : nullptr;
     // Values packed once a block's rows are re-read by 8 head sub-groups or more (microbench,
     // n 512: 64 queries 55-57 -> 53-54 us; 16 queries 5% slower, so not there). Half values
     // (and q8_0) values are always widened there once the keys are transposed: every sub-group
     // would convert them.
     const bool pack = !std::is_same_v<E, float> || a.n_q >= 8 * T::kValueHeads;
     b.vp = b.kt && pack ? b.kt + a.dk * kAttendBlock : nullptr;
+    // Widened keys: values widened beside them, or (aliased, as latent attention's) read from them.
+    if (b.kw && !values_are_keys(a)) b.vp = b.kw + a.dk * kAttendBlock;
     for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
       b.j0 = j0;
       b.nb = std::min(kAttendBlock, a.n - j0);
@@ -129,6 +132,7 @@ class GroupAttention {
     float* inv = nullptr;    // [n_q] 1 / l, on the last block
     float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (attend_transposes)
     float* vp = nullptr;     // [kAttendBlock][dv] the block's values packed (with kt, many queries)
+    float* kw = nullptr;     // [kAttendBlock][dk] the block's keys widened to f32 (attend_widens)
     const void* v = nullptr;  // the block's first value row: in a.v (type E), or vp (float)
     int64_t v_stride = 0;
     const uint16_t* vs = nullptr;  // q8_0 values in a.v: the first row's scales
@@ -137,19 +141,21 @@ class GroupAttention {
   };
 
   // s[g * ld + j] = scale * q_g . k_j for heads g < G and positions j < J (1 or 4).
-  template <int G, int J>
-  static void score_tile(const HeadGroup& a, const float* q, const E* k, const uint16_t* ks, float* s, int64_t ld) {
+  // KE: the keys' element type, E or (widened) float; k_stride in elements of KE.
+  template <class KE, int G, int J>
+  static void score_tile(const HeadGroup& a, const float* q, const KE* k, int64_t k_stride, const uint16_t* ks,
+                         float* s, int64_t ld) {
     V acc[G][J];
     for (int g = 0; g < G; ++g)
       for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
     // Float and half keys and the queries loaded once per step (pinned: folded into the
     // multiply-adds, a key was loaded once per head, and the loads bound the loop: x1.13-1.22 in
     // L2, absorbed latent attention x1.17; q8_0 keys, widened and scaled, are values already).
-    constexpr bool kPin = !std::is_same_v<E, int8_t>;
+    constexpr bool kPin = !std::is_same_v<KE, int8_t>;
     const auto step = [&](int64_t c, const V (&sc)[J]) {
       V kv[J];
       for (int j = 0; j < J; ++j) {
-        kv[j] = load_scaled<T>(k + j * a.k_stride, sc[j], c);
+        kv[j] = load_scaled<T>(k + j * k_stride, sc[j], c);
         if constexpr (kPin) kv[j] = T::pin(kv[j]);
       }
       for (int g = 0; g < G; ++g) {
@@ -158,10 +164,10 @@ class GroupAttention {
         for (int j = 0; j < J; ++j) acc[g][j] = T::fmadd(qv, kv[j], acc[g][j]);
       }
     };
-    if constexpr (std::is_same_v<E, int8_t>) {  // steps of one q8_0 block: each row's scale converted once
+    if constexpr (std::is_same_v<KE, int8_t>) {  // steps of one q8_0 block: each row's scale converted once
       for (int64_t c0 = 0; c0 < a.dk; c0 += kKvQ8Block) {
         V sc[J];
-        for (int j = 0; j < J; ++j) sc[j] = block_scale<T, E>(scales_at(ks, a.k_scale_stride, j), c0);
+        for (int j = 0; j < J; ++j) sc[j] = block_scale<T, KE>(scales_at(ks, a.k_scale_stride, j), c0);
         for (int64_t c = c0; c < std::min(c0 + kKvQ8Block, a.dk); c += W) step(c, sc);
       }
     } else {
@@ -234,11 +240,12 @@ class GroupAttention {
   }
 
   // Tables of the instances by sub-group size (and tile width), chosen at run time.
-  using ScoreFn = void (*)(const HeadGroup&, const float*, const E*, const uint16_t*, float*, int64_t);
+  template <class KE>
+  using ScoreFn = void (*)(const HeadGroup&, const float*, const KE*, int64_t, const uint16_t*, float*, int64_t);
   using TileFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
-  template <int J, int... G>
-  static constexpr std::array<ScoreFn, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
-    return {&score_tile<G + 1, J>...};
+  template <class KE, int J, int... G>
+  static constexpr std::array<ScoreFn<KE>, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
+    return {&score_tile<KE, G + 1, J>...};
   }
   // Score tiles (kScores) or value tiles over value rows of type VE.
   template <bool kScores, class VE, int G, int U>
@@ -274,21 +281,36 @@ class GroupAttention {
   // keys prefetched ahead as well, or instead, measured no faster).
   static void block_scores(const HeadGroup& a, const Block& b) {
     if (b.kt) return block_scores_transposed(a, b);
-    static constexpr auto kScore4 = score_table<4>(std::make_integer_sequence<int, T::kScoreHeads>{});
-    static constexpr auto kScore1 = score_table<1>(std::make_integer_sequence<int, T::kScoreHeads>{});
     const bool fetch_values = a.v != a.k;  // latent attention reads its values with the keys
     for (int64_t jj = 0; jj < b.nb;) {
-      const bool quad = jj + 4 <= b.nb;
-      const auto& fns = quad ? kScore4 : kScore1;
+      const int64_t r = jj + 4 <= b.nb ? 4 : 1;
       if (fetch_values)
-        prefetch_rows_l2(static_cast<const E*>(a.v), a.v_stride, b.j0 + jj, quad ? 4 : 1, a.dv * int64_t(sizeof(E)));
+        prefetch_rows_l2(static_cast<const E*>(a.v), a.v_stride, b.j0 + jj, r, a.dv * int64_t(sizeof(E)));
       const E* k = static_cast<const E*>(a.k) + (b.j0 + jj) * a.k_stride;
       const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0 + jj);
-      for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
-        const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
-        fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, ks, b.p + i0 * b.ld + jj, b.ld);
+      if (b.kw) {  // the step's rows widened once, then read by every sub-group from L1
+        float* kw = b.kw + jj * a.dk;
+        for (int64_t i = 0; i < r; ++i)
+          for (int64_t c = 0; c < a.dk; c += W)
+            T::store(kw + i * a.dk + c, load_row<T>(k + i * a.k_stride, scales_at(ks, a.k_scale_stride, i), c));
+        score_step<float>(a, b, jj, r, kw, a.dk, nullptr);
+      } else {
+        score_step<E>(a, b, jj, r, k, a.k_stride, ks);
       }
-      jj += quad ? 4 : 1;
+      jj += r;
+    }
+  }
+
+  // Scores of positions [jj, jj + r) (r: 4 or 1) for every head, from keys of type KE.
+  template <class KE>
+  static void score_step(const HeadGroup& a, const Block& b, int64_t jj, int64_t r, const KE* k, int64_t k_stride,
+                         const uint16_t* ks) {
+    static constexpr auto kScore4 = score_table<KE, 4>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    static constexpr auto kScore1 = score_table<KE, 1>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    const auto& fns = r == 4 ? kScore4 : kScore1;
+    for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
+      const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
+      fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, k_stride, ks, b.p + i0 * b.ld + jj, b.ld);
     }
   }
 
@@ -343,6 +365,11 @@ class GroupAttention {
     if (lse) lse[i] = m + std::log(b.l[i]);
   }
 
+  // Whether the values are the keys' first dv dims (latent attention's aliased rows).
+  static bool values_are_keys(const HeadGroup& a) {
+    return a.v == a.k && a.v_stride == a.k_stride && a.v_scales == a.k_scales && a.v_scale_stride == a.k_scale_stride;
+  }
+
   // Weighted values of the block. Tiles of dims outer, head sub-groups inner: the block's
   // stripe of value rows for one tile stays in L1 while every sub-group reads it. With many
   // queries the rows are first packed together: a cache's rows lie a few KiB apart, so a
@@ -353,7 +380,14 @@ class GroupAttention {
     b.v_stride = a.v_stride;
     b.vs = scales_at(a.v_scales, a.v_scale_stride, b.j0);
     b.vs_stride = a.v_scale_stride;
-    if (b.vp) {
+    bool widened = b.vp != nullptr;
+    if (b.kw && values_are_keys(a)) {  // the block's keys, widened by the score pass
+      b.v = b.kw;
+      b.v_stride = a.dk;
+      b.vs = nullptr;
+      b.vs_stride = 0;
+      widened = true;
+    } else if (b.vp) {
       for (int64_t j = 0; j < b.nb; ++j) {
         const uint16_t* vs = scales_at(b.vs, b.vs_stride, j);
         for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, load_row<T>(v + j * a.v_stride, vs, c));
@@ -365,7 +399,7 @@ class GroupAttention {
     }
     static constexpr auto kFloat = tile_table<false, float>(std::make_integer_sequence<int, T::kValueHeads>{});
     static constexpr auto kCached = tile_table<false, E>(std::make_integer_sequence<int, T::kValueHeads>{});
-    const auto& fns = b.vp ? kFloat : kCached;
+    const auto& fns = widened ? kFloat : kCached;
     tiles(a, a.dv,
           [&](int64_t g, int64_t u, int64_t i0, int64_t c0) { fns[size_t(g - 1)][size_t(u - 1)](a, b, i0, c0); });
   }
