@@ -80,7 +80,7 @@ void bm_attend(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk
                bool latent) {
   Setup s(n_q, dk, dv, n, latent, kv);
   for (auto _ : st) {
-    attend_group(isa, s.g, s.scratch.data());
+    attend_group(isa, s.g, s.scratch);
     benchmark::DoNotOptimize(s.out.data());
   }
   report(st, s);
@@ -94,7 +94,7 @@ void bm_attend_dram(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64
   for (int i = 0; i < copies; ++i) s.emplace_back(n_q, dk, dv, n, false, kv);
   int i = 0;
   for (auto _ : st) {
-    attend_group(isa, s[size_t(i)].g, s[size_t(i)].scratch.data());
+    attend_group(isa, s[size_t(i)].g, s[size_t(i)].scratch);
     benchmark::DoNotOptimize(s[size_t(i)].out.data());
     i = (i + 1) % copies;
   }

@@ -136,8 +136,12 @@ void merge_attention_parts(const float* parts, int64_t part_stride, const float*
   }
 }
 
-void attend_group(Isa isa, const HeadGroup& g, float* scratch) {
+void attend_group(Isa isa, const HeadGroup& g, std::span<float> scratch_span) {
   check_group(g);
+  const int64_t need = attend_scratch_floats(g);
+  FRUGAL_CHECK(int64_t(scratch_span.size()) >= need, "attention: {} floats of scratch for a group that needs {}",
+               scratch_span.size(), need);
+  float* scratch = scratch_span.data();
   if (isa == Isa::Auto) isa = detect_best_isa();
   // The SIMD paths work in whole vectors; other head sizes take the reference.
 #if FRUGAL_X86

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "kernels/matmul.h"
@@ -61,9 +62,10 @@ int64_t attend_scratch_floats(const HeadGroup& g);
 // Runs g with the kernels of `isa` (the Kernels' ISA; the CPU must support it). Reference and
 // Scalar run attend_group_reference; Avx2, Avx512 and Neon run SIMD paths where dk and dv are
 // multiples of the vector width (else the reference). Throws Error when n, n_q, dk or dv is
-// not positive, a length is outside [1, n], or q8_0 rows come without scales. Outputs differ
-// from the reference by f32 rounding only (relative ~1e-6).
-void attend_group(Isa isa, const HeadGroup& g, float* scratch);
+// not positive, a length is outside [1, n], q8_0 rows come without scales, or scratch holds
+// fewer than attend_scratch_floats(g) floats. Outputs differ from the reference by f32 rounding
+// only (relative ~1e-6).
+void attend_group(Isa isa, const HeadGroup& g, std::span<float> scratch);
 
 // Combines the outputs of one query over disjoint ranges of positions, run separately with
 // HeadGroup::lse: part c (dv floats at parts + c * part_stride) weighs e^(lse_c) over the sum

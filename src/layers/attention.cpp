@@ -85,7 +85,7 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
   // Per thread: the kernel's scratch (its size grows with n, so the longest sequence's serves
   // every task), then a tile's queries and outputs gathered into rows of hd floats.
   kernels::HeadGroup shape{};
-  shape.n_q = max_q, shape.dk = hd, shape.dv = hd, shape.n = max_len;
+  shape.n_q = max_q, shape.dk = hd, shape.dv = hd, shape.n = max_len, shape.kv = in.cache.type();
   const int64_t kernel_scratch = kernels::attend_scratch_floats(shape);
   const int64_t per_thread = kernel_scratch + 2 * max_q * hd;
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
@@ -107,7 +107,7 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
                             o + t0 * H * hd + (g * group + i0) * hd, hd, nullptr, in.cache.type(),
                             keys.scales, keys.scale_stride, values.scales, values.scale_stride};
       if (nt == 1) {
-        kernels::attend_group(isa, hg, s);
+        kernels::attend_group(isa, hg, {s, size_t(kernel_scratch)});
         continue;
       }
       hg.n = 0;
@@ -121,7 +121,7 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
       }
       float* out = hg.out;
       hg.q = qbuf, hg.n_q = nt * nh, hg.out = obuf, hg.lens = len;
-      kernels::attend_group(isa, hg, s);
+      kernels::attend_group(isa, hg, {s, size_t(kernel_scratch)});
       for (int64_t tt = 0; tt < nt; ++tt)
         std::copy_n(obuf + tt * nh * hd, nh * hd, out + tt * H * hd);
     }

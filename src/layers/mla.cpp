@@ -128,7 +128,7 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   auto parts = alloc_floats(ctx, T * P * H * L);  // [T, P, H, L] outputs of the ranges of split tokens
   auto lse = alloc_floats(ctx, T * P * H);        // [T, P, H]
   kernels::HeadGroup shape{};
-  shape.n_q = H, shape.dk = W, shape.dv = L, shape.n = max_len;
+  shape.n_q = H, shape.dk = W, shape.dv = L, shape.n = max_len, shape.kv = in.cache.type();
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   const int64_t elem = kernels::kv_type_size(in.cache.type());
@@ -145,7 +145,7 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
                            k.p1 - k.p0, opt_.kq_scale, out, L, nullptr, in.cache.type(),
                            scales, rows.scale_stride, scales, rows.scale_stride};
       g.lse = split ? lse.get() + (k.t * P + k.part) * H : nullptr;
-      kernels::attend_group(ctx.kernels.isa(), g, scratch.get() + tid * per_thread);
+      kernels::attend_group(ctx.kernels.isa(), g, {scratch.get() + tid * per_thread, size_t(per_thread)});
     }
   });
   // Split tokens' ranges merged, then values out of latent space, one head per task (each
@@ -208,7 +208,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
   const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
   const int64_t n_tiles = int64_t(tiles.size()) - 1;
   kernels::HeadGroup shape{};
-  shape.n_q = kTokenTile, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len;
+  shape.n_q = kTokenTile, shape.dk = dqk, shape.dv = opt_.v_head, shape.n = max_len, shape.kv = in.cache.type();
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   std::vector<int64_t> lens(static_cast<size_t>(T));
@@ -225,7 +225,7 @@ void MlaAttention::attend_naive(const ForwardContext& ctx, const AttentionInput&
                                   f.kv.get() + h * dkv + nope, H * dkv, opt_.v_head,
                                   *std::max_element(len, len + nt), opt_.kq_scale,
                                   o + (t0 * H + h) * opt_.v_head, H * opt_.v_head, len};
-      kernels::attend_group(isa, hg, s);
+      kernels::attend_group(isa, hg, {s, size_t(per_thread)});
     }
   });
 }

@@ -110,7 +110,7 @@ std::vector<float> run(Isa isa, HeadGroup g) {
   if (isa == Isa::Reference)
     attend_group_reference(g, scratch.data());
   else
-    attend_group(isa, g, scratch.data());
+    attend_group(isa, g, scratch);
   for (int64_t i = need; i < need + kGuard; ++i) EXPECT_EQ(scratch[size_t(i)], -7.0f) << "scratch overrun at " << i;
   return out;
 }
@@ -238,7 +238,7 @@ TEST(AttentionKernel, Q8CacheWithoutScalesIsAnError) {
   d.g.out = out.data();
   HeadGroup g = d.g;
   g.v_scales = nullptr;
-  EXPECT_THROW(attend_group(Isa::Auto, g, scratch.data()), Error);
+  EXPECT_THROW(attend_group(Isa::Auto, g, scratch), Error);
   g = d.g;
   g.k_scale_stride = 1;  // fewer scales per row than its two blocks
   EXPECT_THROW(attend_group_reference(g, scratch.data()), Error);
@@ -360,16 +360,32 @@ TEST(AttentionKernel, PerQueryLengthsMatchQueriesRunAlone) {
   }
 }
 
+// A scratch buffer one float short of attend_scratch_floats is refused, not overrun (every ISA,
+// every cache type: the size depends on both, e.g. q8_0 keys widened a block at a time).
+TEST(AttentionKernel, ShortScratchIsAnError) {
+  for (KvType kv : {KvType::F32, KvType::F16, KvType::Q8_0})
+    for (const Shape& s : {Shape{16, 576, 512, 65}, Shape{4, 64, 64, 37}, Shape{64, 64, 64, 130}}) {
+      GroupData d(s, false, 9, kv);
+      std::vector<float> out(size_t(s.n_q * d.g.out_stride));
+      d.g.out = out.data();
+      std::vector<float> scratch(size_t(attend_scratch_floats(d.g)));
+      for (Isa isa : isas()) {
+        EXPECT_NO_THROW(attend_group(isa, d.g, scratch));
+        EXPECT_THROW(attend_group(isa, d.g, std::span<float>(scratch).first(scratch.size() - 1)), Error);
+      }
+    }
+}
+
 TEST(AttentionKernel, RejectsEmptyGroups) {
   GroupData d({2, 16, 16, 4}, false, 3);
   std::vector<float> out(64), scratch(256);
   d.g.out = out.data();
   HeadGroup g = d.g;
   g.n = 0;
-  EXPECT_THROW(attend_group(Isa::Reference, g, scratch.data()), Error);
+  EXPECT_THROW(attend_group(Isa::Reference, g, scratch), Error);
   g = d.g;
   g.n_q = 0;
-  EXPECT_THROW(attend_group(detect_best_isa(), g, scratch.data()), Error);
+  EXPECT_THROW(attend_group(detect_best_isa(), g, scratch), Error);
   g = d.g;
   g.dk = 0;
   EXPECT_THROW(attend_group_reference(g, scratch.data()), Error);
@@ -377,7 +393,7 @@ TEST(AttentionKernel, RejectsEmptyGroups) {
     const int64_t lens[2] = {1, bad};
     g = d.g;
     g.lens = lens;
-    EXPECT_THROW(attend_group(detect_best_isa(), g, scratch.data()), Error);
+    EXPECT_THROW(attend_group(detect_best_isa(), g, scratch), Error);
   }
 }
 
