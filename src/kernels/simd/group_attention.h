@@ -9,8 +9,9 @@
 // load (from float, IEEE half as uint16_t, int8_t), store, add, sub, mul, max, fmadd (a * b + c),
 // fnmadd (c - a * b), pin (x, held in a register: a loaded value the compiler would otherwise fold
 // into every instruction that uses it, loading it again each time), round (to nearest), ldexp
-// (p * 2^n, integral n in [-126, 127]), hsum, hmax, half (one IEEE half to float), store_sums4 (out[i] = scale * hsum(v[i]), i < 4) and
-// transpose (r[i] <- column i of the kWidth x kWidth matrix whose rows are r).
+// (p * 2^n, integral n in [-126, 127]), hsum, hmax, half (one IEEE half to float), store_sums4
+// (out[i] = scale * hsum(v[i]), i < 4) and transpose (r[i] <- column i of the kWidth x kWidth
+// matrix whose rows are r).
 //
 // Positions are processed in blocks of kAttendBlock with an online softmax: per block, the
 // scores of every head (each key row loaded once and multiplied with all the group's queries),
