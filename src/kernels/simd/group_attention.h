@@ -74,6 +74,17 @@ typename T::V load_row(const E* row, const uint16_t* scales, int64_t c) {
 // Row j's scales (q8_0), or null for the float types, whose scales pointer is null.
 inline const uint16_t* scales_at(const uint16_t* s, int64_t stride, int64_t j) { return s ? s + j * stride : nullptr; }
 
+// Rows [0, rows) of `width` cached elements (row stride in elements of E; q8_0 scales per row
+// scale_stride apart) widened to f32 rows of `width` floats at dst.
+template <class T, class E>
+void widen_rows(float* dst, const E* src, int64_t stride, const uint16_t* scales, int64_t scale_stride, int64_t rows,
+                int64_t width) {
+  for (int64_t j = 0; j < rows; ++j) {
+    const uint16_t* sj = scales_at(scales, scale_stride, j);
+    for (int64_t c = 0; c < width; c += T::kWidth) T::store(dst + j * width + c, load_row<T>(src + j * stride, sj, c));
+  }
+}
+
 // The first `bytes` of cache rows [j, j + r) (row stride in elements of E) prefetched into L2.
 template <class E>
 void prefetch_rows_l2(const E* base, int64_t stride, int64_t j, int64_t r, int64_t bytes) {
@@ -282,7 +293,7 @@ class GroupAttention {
   // keys prefetched ahead as well, or instead, measured no faster).
   static void block_scores(const HeadGroup& a, const Block& b) {
     if (b.kt) return block_scores_transposed(a, b);
-    const bool fetch_values = a.v != a.k;  // latent attention reads its values with the keys
+    const bool fetch_values = !values_are_keys(a);  // latent attention reads its values with the keys
     for (int64_t jj = 0; jj < b.nb;) {
       const int64_t r = jj + 4 <= b.nb ? 4 : 1;
       if (fetch_values)
@@ -291,9 +302,7 @@ class GroupAttention {
       const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0 + jj);
       if (b.kw) {  // the step's rows widened once, then read by every sub-group from L1
         float* kw = b.kw + jj * a.dk;
-        for (int64_t i = 0; i < r; ++i)
-          for (int64_t c = 0; c < a.dk; c += W)
-            T::store(kw + i * a.dk + c, load_row<T>(k + i * a.k_stride, scales_at(ks, a.k_scale_stride, i), c));
+        widen_rows<T>(kw, k, a.k_stride, ks, a.k_scale_stride, r, a.dk);
         score_step<float>(a, b, jj, r, kw, a.dk, nullptr);
       } else {
         score_step<E>(a, b, jj, r, k, a.k_stride, ks);
@@ -389,10 +398,7 @@ class GroupAttention {
       b.vs_stride = 0;
       widened = true;
     } else if (b.vp) {
-      for (int64_t j = 0; j < b.nb; ++j) {
-        const uint16_t* vs = scales_at(b.vs, b.vs_stride, j);
-        for (int64_t c = 0; c < a.dv; c += W) T::store(b.vp + j * a.dv + c, load_row<T>(v + j * a.v_stride, vs, c));
-      }
+      widen_rows<T>(b.vp, v, a.v_stride, b.vs, b.vs_stride, b.nb, a.dv);
       b.v = b.vp;
       b.v_stride = a.dv;
       b.vs = nullptr;
