@@ -5,13 +5,18 @@ Cases: deepseek2 V2-Lite-style (no q LoRA, softmax greedy, 1 leading dense layer
 V3-style (q LoRA, sigmoid + random non-zero selection bias, 4 groups / 2 used, norm_topk_prob,
 routed_scaling_factor 2.5, YaRN factor 4 with mscale = mscale_all_dim = 1), V2-style group-limited
 softmax routing (YaRN mscale 0.707, scaling 2.0, no dense layer); qwen3moe; qwen2moe (shared expert,
-sigmoid gate) and one with expert_used_count == expert_count; mixtral ("llama" + experts); olmoe.
+sigmoid gate) and one with expert_used_count == expert_count; mixtral ("llama" + experts); olmoe;
+and two with 8 queries per key row of 128 dims (absorbed MLA decode over 8 heads, a qwen3moe GQA
+group of 8 heads run on one thread), which the SIMD kernels with a q8_0 cache take through their
+widened-key path (their rounded-cache checks fail with one widened key value zeroed).
 
 Per row i: err_i = max_j |engine_ij - ref_ij| / max_j |ref_ij|. `--isa reference` must keep
 max_i err_i <= 1e-4 for the whole prompt as one batch (naive MLA), --prefill 16 (then 16 KV-cache
 decode steps: absorbed MLA) and --prefill 8 (absorbed MLA prefill too). The same three runs with
 `--cache-type f16`, on the reference and the default kernels, must follow the reference whose cached
-keys/values (MLA: the normalised latent and the roped key) are rounded to float16 (half_cache_verdict).
+keys/values (MLA: the normalised latent and the roped key) are rounded to float16 (half_cache_verdict);
+likewise `--cache-type q8_0`, also against the reference with codes near a half-way point rounded the
+other way, alone and in combination (RoundedReference).
 Routing cannot flip on float noise: router weights get a large gain (logits ~N(0, 4^2), sigmoid gating N(0, 2^2)),
 and every top-k / top-group decision in the reference must clear a margin of 1e-3 (log-probability
 units for softmax, biased-sigmoid units for sigmoid gating); engine f32 errors there are ~1e-6,
@@ -75,7 +80,16 @@ CASES = {
                          shared_expert_intermediate_size=32),
     "mixtral": dict(GQA, arch="mixtral", num_local_experts=8),
     "olmoe": dict(GQA, arch="olmoe", n_routed_experts=16, num_experts_per_tok=4, rope_theta=10000.0),
+    # Attention with 8 queries per key row over more dims than attend_transposes takes: absorbed
+    # decode of 8 heads over a 128-dim latent row (DeepSeek-V2-Lite: 16 x 576), and 8 query heads
+    # per KV head of 128 dims (Qwen3-30B-A3B's groups; run on one thread, so that decode gives each
+    # task a whole group). With a q8_0 cache the SIMD kernels then widen each step of keys once
+    # for all head sub-groups (attend_widens).
+    "dsv2wide": dict(DS, num_attention_heads=8, kv_lora_rank=112, qk_rope_head_dim=16, n_shared_experts=1),
+    "qwen3moe-wide": dict(GQA, arch="qwen3moe", num_attention_heads=16, num_key_value_heads=2, head_dim=128),
 }
+# Thread counts fixed where they decide how decode splits a group's heads.
+CASE_THREADS = {"qwen3moe-wide": 1}
 RESULTS = []
 SINGLE_TOKEN_EXPERT = []  # (case, layer, expert) served by exactly one token of a batch
 
@@ -123,10 +137,10 @@ def reference(cfg, state, ids, routing=False, kv_round=None):
     return (out, m.routing()) if routing else out
 
 
-def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=None):
+def compare(label, path, ids, ref, n_vocab, prefill=None, isa=None, fast=None, threads=None):
     """fast: None for the TOL check, else the median-error budget of a fast-kernel check."""
     try:
-        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa)
+        err, top1 = engine_errors(path, ids, ref, n_vocab, prefill, isa, threads=threads)
     except Exception as e:  # noqa: BLE001 - report and count as a failure
         return check(label, False, str(e))
     bad = np.nonzero(err > TOL)[0]
@@ -221,13 +235,15 @@ def oracle_checks(case, cfg, state, seed):
     for pf, what in ((None, "one batch" + (" (naive MLA)" if mla else "")),
                      (16, "prefill 16 + decode" + (" (naive, then absorbed MLA)" if mla else "")),
                      (8, "prefill 8 + decode" + (" (absorbed MLA)" if mla else ""))):
-        compare(f"{case} isa=reference {what}", path, ids, ref, c["vocab_size"], pf, "reference")
+        compare(f"{case} isa=reference {what}", path, ids, ref, c["vocab_size"], pf, "reference",
+                threads=CASE_THREADS.get(case))
     for kind, name in ((torch.float16, "f16"), ("q8_0", "q8_0")):
         rounded = RoundedReference(lambda r: reference(cfg, state, ids, kv_round=r), kind)
         for isa in ("reference", None):
             for pf in (None, 16, 8):
                 label = f"{case} {name}-cache isa={isa or 'auto'} " + (f"prefill {pf} + decode" if pf else "one batch")
-                check(label, *half_cache_check(path, ids, c["vocab_size"], pf, isa, rounded, ref, TOL, name))
+                check(label, *half_cache_check(path, ids, c["vocab_size"], pf, isa, rounded, ref, TOL, name,
+                                               threads=CASE_THREADS.get(case)))
     return path, ids, ref
 
 

@@ -41,12 +41,12 @@ class CacheRounding:
     llama.cpp's q8_0 from the engine's float32: blocks of 32 (the last may be shorter), scale
     d = float16(max |x| / 127), code round(x * (1 / d)) half away from zero, value code * d.
     q8_0 records the codes nearest a half-way point (near: (distance in code units, call, flat
-    index)); flip = (call, flat index) rounds that code the other way. The engine's float32 keys
+    index)); each (call, flat index) in flips rounds that code the other way. The engine's float32 keys
     can land on the other side of such a point, and one code moves later logits by ~1e-3, so the
     oracle judges an engine against these variants too. Calls are counted in forward order."""
 
-    def __init__(self, kind, flip=None):
-        self.kind, self.flip, self.near, self.calls = kind, flip, [], 0
+    def __init__(self, kind, flips=()):
+        self.kind, self.flips, self.near, self.calls = kind, set(flips), [], 0
 
     def __call__(self, x, pairs=False):
         """x rounded, in x's dtype. pairs: the engine holds the row in to_pairs order (GGUF llama
@@ -68,15 +68,12 @@ class CacheRounding:
         dist = (frac - 0.5).abs().flatten()
         for i in torch.nonzero(dist < 2e-3).flatten().tolist():
             self.near.append((float(dist[i]), call, i))
-        if self.flip is not None and self.flip[0] == call:
-            i = self.flip[1]
-            codes[i] = a.flatten()[i].floor() + (frac.flatten()[i] < 0.5)
+        for c, i in self.flips:
+            if c == call:
+                codes[i] = a.flatten()[i].floor() + (frac.flatten()[i] < 0.5)
         codes = (torch.sign(v) * codes.view(v.shape)).clamp(-127, 127)
         return (codes * d.double()).to(x.dtype)
 
-    def nearest(self, n):
-        """The n recorded codes nearest a half-way point, as flips: [(call, flat index)]."""
-        return [(c, i) for _, c, i in sorted(self.near)[:n]]
 
 
 def full_config(cfg):
