@@ -4,7 +4,8 @@
 // an anonymous namespace, so each ISA's build keeps its own instances.
 //
 // T provides: V (a vector of kWidth floats), kScoreHeads, kValueHeads, kValueVecs (register
-// budgets: scores hold kScoreHeads x 4 accumulators + 4 key vectors + 1 query vector, values
+// budgets: scores hold kScoreHeads x 4 accumulators + 4 key vectors + 1 query vector, or where
+// kScoreHeads < 4, 4 x 2 + 2 + 1 for groups of up to 4 heads; values
 // kValueHeads x kValueVecs accumulators + kValueVecs value vectors + 1 broadcast), zero, set1,
 // load (from float, IEEE half as uint16_t, int8_t), store, add, sub, mul, max, fmadd (a * b + c),
 // fnmadd (c - a * b), pin (x, held in a register: a loaded value the compiler would otherwise fold
@@ -152,11 +153,28 @@ class GroupAttention {
     bool first = false, last = false;
   };
 
-  // s[g * ld + j] = scale * q_g . k_j for heads g < G and positions j < J (1 or 4).
-  // KE: the keys' element type, E or (widened) float; k_stride in elements of KE.
+  // Value rows a score pass prefetches into L2 (none where v is null), J rows per step.
+  struct ValuePrefetch {
+    const E* v = nullptr;  // the row of the first step
+    int64_t stride = 0, bytes = 0;
+  };
+
+  // s[g * ld + t * J + j] = scale * q_g . k_{t * J + j} for heads g < G, positions j < J (1, 2 or
+  // 4) of `steps` steps t. KE: the keys' element type, E or (widened) float; k_stride in elements
+  // of KE. One call for many steps: a step's sums overlap the next step's multiply-adds.
   template <class KE, int G, int J>
   static void score_tile(const HeadGroup& a, const float* q, const KE* k, int64_t k_stride, const uint16_t* ks,
-                         float* s, int64_t ld) {
+                         float* s, int64_t ld, int64_t steps, ValuePrefetch pf) {
+    for (int64_t t = 0; t < steps; ++t, k += J * k_stride, ks = scales_at(ks, a.k_scale_stride, J), s += J) {
+      if (pf.v) prefetch_rows_l2(pf.v, pf.stride, t * J, J, pf.bytes);
+      score_rows<KE, G, J>(a, q, k, k_stride, ks, s, ld);
+    }
+  }
+
+  // One step of score_tile (inlined into its loop).
+  template <class KE, int G, int J>
+  [[gnu::always_inline]] static void score_rows(const HeadGroup& a, const float* q, const KE* k, int64_t k_stride,
+                                                const uint16_t* ks, float* s, int64_t ld) {
     V acc[G][J];
     for (int g = 0; g < G; ++g)
       for (int j = 0; j < J; ++j) acc[g][j] = T::zero();
@@ -190,6 +208,14 @@ class GroupAttention {
     for (int g = 0; g < G; ++g) {
       if constexpr (J == 4) {
         T::store_sums4(s + g * ld, acc[g], a.scale);
+      } else if constexpr (J == 2) {  // heads g and g + 1 (or g alone) at positions 0 and 1
+        float t[4];
+        const V z = T::zero();
+        T::store_sums4(t, {acc[g][0], acc[g][1], g + 1 < G ? acc[g + 1][0] : z, g + 1 < G ? acc[g + 1][1] : z},
+                       a.scale);
+        s[g * ld] = t[0], s[g * ld + 1] = t[1];
+        if (g + 1 < G) s[(g + 1) * ld] = t[2], s[(g + 1) * ld + 1] = t[3];
+        ++g;
       } else {
         s[g * ld] = T::hsum(acc[g][0]) * a.scale;
       }
@@ -253,7 +279,8 @@ class GroupAttention {
 
   // Tables of the instances by sub-group size (and tile width), chosen at run time.
   template <class KE>
-  using ScoreFn = void (*)(const HeadGroup&, const float*, const KE*, int64_t, const uint16_t*, float*, int64_t);
+  using ScoreFn = void (*)(const HeadGroup&, const float*, const KE*, int64_t, const uint16_t*, float*, int64_t,
+                           int64_t, ValuePrefetch);
   using TileFn = void (*)(const HeadGroup&, const Block&, int64_t, int64_t);
   template <class KE, int J, int... G>
   static constexpr std::array<ScoreFn<KE>, sizeof...(G)> score_table(std::integer_sequence<int, G...>) {
@@ -286,41 +313,74 @@ class GroupAttention {
     }
   }
 
-  // Scores of the block for every head. Positions outer, head sub-groups inner: the 4 key rows
-  // of a step stay in L1 while every sub-group reads them. The block's value rows are prefetched
-  // into L2 meanwhile: the value pass reads them in stripes of a tile's dims, a pattern the
-  // hardware prefetchers follow badly (decode over 4096 positions from DRAM, one thread: 1.3x;
-  // keys prefetched ahead as well, or instead, measured no faster).
+  // Scores of the block for every head. The block's value rows are prefetched into L2
+  // meanwhile: the value pass reads them in stripes of a tile's dims, a pattern the hardware
+  // prefetchers follow badly (decode over 4096 positions from DRAM, one thread: 1.3x; keys
+  // prefetched ahead as well, or instead, measured no faster).
   static void block_scores(const HeadGroup& a, const Block& b) {
     if (b.kt) return block_scores_transposed(a, b);
-    const bool fetch_values = !values_are_keys(a);  // latent attention reads its values with the keys
+    // Latent attention reads its values with the keys.
+    const ValuePrefetch pf = values_are_keys(a) ? ValuePrefetch{}
+                                                : ValuePrefetch{static_cast<const E*>(a.v) + b.j0 * a.v_stride,
+                                                                a.v_stride, a.dv * int64_t(sizeof(E))};
+    const E* k = static_cast<const E*>(a.k) + b.j0 * a.k_stride;
+    const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0);
+    if (!b.kw && one_sub_group(a)) return score_rows_all(a, b, k, ks, pf);
+    // Positions outer, head sub-groups inner: the 4 key rows of a step stay in L1 while every
+    // sub-group reads them.
     for (int64_t jj = 0; jj < b.nb;) {
       const int64_t r = jj + 4 <= b.nb ? 4 : 1;
-      if (fetch_values)
-        prefetch_rows_l2(static_cast<const E*>(a.v), a.v_stride, b.j0 + jj, r, a.dv * int64_t(sizeof(E)));
-      const E* k = static_cast<const E*>(a.k) + (b.j0 + jj) * a.k_stride;
-      const uint16_t* ks = scales_at(a.k_scales, a.k_scale_stride, b.j0 + jj);
+      const E* kj = k + jj * a.k_stride;
+      const uint16_t* ksj = scales_at(ks, a.k_scale_stride, jj);
+      const ValuePrefetch pj = pf.v ? ValuePrefetch{pf.v + jj * pf.stride, pf.stride, pf.bytes} : pf;
       if (b.kw) {  // the step's rows widened once, then read by every sub-group from L1
         float* kw = b.kw + jj * a.dk;
-        widen_rows<T>(kw, k, a.k_stride, ks, a.k_scale_stride, r, a.dk);
-        score_step<float>(a, b, jj, r, kw, a.dk, nullptr);
+        widen_rows<T>(kw, kj, a.k_stride, ksj, a.k_scale_stride, r, a.dk);
+        score_step<float>(a, b, jj, r, kw, a.dk, nullptr, pj);
       } else {
-        score_step<E>(a, b, jj, r, k, a.k_stride, ks);
+        score_step<E>(a, b, jj, r, kj, a.k_stride, ksj, pj);
       }
       jj += r;
+    }
+  }
+
+  // Whether one score tile takes all the group's heads: up to kScoreHeads, or on ISAs with fewer
+  // (AVX2: 2) up to 4 heads over pairs of positions, so that each key is loaded (and widened)
+  // once rather than once per sub-group (q8_0 keys x1.13 on AVX2).
+  static constexpr int kPairHeads = T::kScoreHeads < 4 ? 4 : 0;
+  static bool one_sub_group(const HeadGroup& a) { return a.n_q <= std::max(T::kScoreHeads, kPairHeads); }
+
+  // The scores of all the block's positions for a group that one tile takes, in one call per
+  // shape (steps of 4 or 2 positions, then the last positions one by one).
+  static void score_rows_all(const HeadGroup& a, const Block& b, const E* k, const uint16_t* ks, ValuePrefetch pf) {
+    static constexpr auto kScore4 = score_table<E, 4>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    static constexpr auto kScore1 = score_table<E, 1>(std::make_integer_sequence<int, T::kScoreHeads>{});
+    const int64_t n4 = b.nb / 4 * 4, g = a.n_q;
+    if constexpr (kPairHeads > 0) {
+      static constexpr auto kScore2 = score_table<E, 2>(std::make_integer_sequence<int, kPairHeads>{});
+      if (g > T::kScoreHeads) kScore2[size_t(g - 1)](a, a.q, k, a.k_stride, ks, b.p, b.ld, n4 / 2, pf);
+    }
+    if (g <= T::kScoreHeads) kScore4[size_t(g - 1)](a, a.q, k, a.k_stride, ks, b.p, b.ld, n4 / 4, pf);
+    for (int64_t j = n4; j < b.nb; ++j) {
+      const ValuePrefetch pj = pf.v ? ValuePrefetch{pf.v + j * pf.stride, pf.stride, pf.bytes} : pf;
+      for (int64_t i0 = 0; i0 < g; i0 += T::kScoreHeads)
+        kScore1[size_t(std::min<int64_t>(T::kScoreHeads, g - i0) - 1)](
+            a, a.q + i0 * a.q_stride, k + j * a.k_stride, a.k_stride, scales_at(ks, a.k_scale_stride, j),
+            b.p + i0 * b.ld + j, b.ld, 1, i0 == 0 ? pj : ValuePrefetch{});
     }
   }
 
   // Scores of positions [jj, jj + r) (r: 4 or 1) for every head, from keys of type KE.
   template <class KE>
   static void score_step(const HeadGroup& a, const Block& b, int64_t jj, int64_t r, const KE* k, int64_t k_stride,
-                         const uint16_t* ks) {
+                         const uint16_t* ks, ValuePrefetch pf) {
     static constexpr auto kScore4 = score_table<KE, 4>(std::make_integer_sequence<int, T::kScoreHeads>{});
     static constexpr auto kScore1 = score_table<KE, 1>(std::make_integer_sequence<int, T::kScoreHeads>{});
     const auto& fns = r == 4 ? kScore4 : kScore1;
     for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kScoreHeads) {
       const int64_t g = std::min<int64_t>(T::kScoreHeads, a.n_q - i0);
-      fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, k_stride, ks, b.p + i0 * b.ld + jj, b.ld);
+      fns[size_t(g - 1)](a, a.q + i0 * a.q_stride, k, k_stride, ks, b.p + i0 * b.ld + jj, b.ld, 1,
+                         i0 == 0 ? pf : ValuePrefetch{});
     }
   }
 
