@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "kernels/attention.h"
 #include "kernels/ops.h"
+#include "layers/position_ranges.h"
 
 namespace frugal {
 
@@ -68,8 +69,9 @@ void GqaAttention::project_qkv(const ForwardContext& ctx, const AttentionInput& 
 // o[t, h] = softmax_j(q[t,h] . K[j, g(h)] * scale) V[j, g(h)] over j <= pos[t] of seq[t].
 // A task is one KV head's query heads for a tile of up to kTokenTile consecutive tokens of one
 // sequence (each query with its own causal length): the tile shares every key/value row it
-// reads. With a single token per tile (decode) and fewer than two groups per thread, a group's
-// heads are cut into runs instead.
+// reads. Decode (a token per tile) with fewer than two groups per thread splits positions
+// instead (attend_ranges); a tile of several tokens with few groups cuts a group's heads into
+// runs.
 void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
   constexpr int64_t kTokenTile = 16;
   const int64_t hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv;
@@ -78,6 +80,7 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
   const kernels::Isa isa = ctx.kernels.isa();
   const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
   const int64_t n_tiles = int64_t(tiles.size()) - 1;
+  if (n_tiles == in.batch.size() && n_tiles * KV < 2 * int64_t(ctx.pool.size())) return attend_ranges(ctx, in, q, o);
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
   const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + n_tiles * KV - 1) / (n_tiles * KV), 1, group);
@@ -124,6 +127,49 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
       kernels::attend_group(isa, hg, {s, size_t(kernel_scratch)});
       for (int64_t tt = 0; tt < nt; ++tt)
         std::copy_n(obuf + tt * nh * hd, nh * hd, out + tt * H * hd);
+    }
+  });
+}
+
+// Decode with fewer than two groups per thread: a task is all heads of one group for one token
+// over a range of its positions (PositionRanges), so each key and value row is read by one
+// thread and every task keeps the group's heads together (cutting heads instead read each row
+// once per run of heads, with tiles of one or two heads).
+void GqaAttention::attend_ranges(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const {
+  const int64_t T = in.batch.size(), hd = opt_.head_dim, H = opt_.n_head, KV = opt_.n_head_kv, group = H / KV;
+  const PositionRanges pr(in.batch, T * KV, int64_t(ctx.pool.size()));
+  const int64_t P = pr.max_parts;
+  auto parts = alloc_floats(ctx, T * P * H * hd);  // [T, P, H, hd] outputs of the ranges of split tokens
+  auto lse = alloc_floats(ctx, T * P * H);         // [T, P, H]
+  kernels::HeadGroup shape{};
+  shape.n_q = group, shape.dk = hd, shape.dv = hd, shape.n = pr.max_len, shape.kv = in.cache.type();
+  const int64_t per_thread = kernels::attend_scratch_floats(shape);
+  auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
+  const int64_t elem = kernels::kv_type_size(in.cache.type());
+  const auto from = [&](const KvRows& r, int64_t p0) { return static_cast<const char*>(r.data) + p0 * r.stride * elem; };
+  const auto scales_from = [](const KvRows& r, int64_t p0) { return r.scales ? r.scales + p0 * r.scale_stride : nullptr; };
+  ctx.pool.parallel_for(int64_t(pr.ranges.size()) * KV, 1, [&](int64_t b, int64_t e, int tid) {
+    for (int64_t i = b; i < e; ++i) {
+      const PositionRanges::Range& r = pr.ranges[size_t(i / KV)];
+      const int64_t g = i % KV, h0 = g * group;
+      const int32_t seq = in.batch.seq[size_t(r.t)];
+      const KvRows keys = in.cache.k_rows(in.layer, seq, g), values = in.cache.v_rows(in.layer, seq, g);
+      float* out = pr.split(r.t) ? parts.get() + ((r.t * P + r.part) * H + h0) * hd : o + (r.t * H + h0) * hd;
+      kernels::HeadGroup hg{q + (r.t * H + h0) * hd, hd, group,
+                            from(keys, r.p0), keys.stride, hd,
+                            from(values, r.p0), values.stride, hd,
+                            r.p1 - r.p0, 1.0f / std::sqrt(float(hd)), out, hd, nullptr, in.cache.type(),
+                            scales_from(keys, r.p0), keys.scale_stride, scales_from(values, r.p0), values.scale_stride};
+      hg.lse = pr.split(r.t) ? lse.get() + (r.t * P + r.part) * H + h0 : nullptr;
+      kernels::attend_group(ctx.kernels.isa(), hg, {scratch.get() + tid * per_thread, size_t(per_thread)});
+    }
+  });
+  ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t t = i / H, h = i % H;
+      if (pr.split(t))
+        kernels::merge_attention_parts(parts.get() + (t * P * H + h) * hd, H * hd, lse.get() + t * P * H + h, H,
+                                       pr.n_parts[size_t(t)], hd, o + (t * H + h) * hd);
     }
   });
 }

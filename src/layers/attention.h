@@ -31,6 +31,7 @@ class GqaAttention final : public AttentionBlock {
  private:
   void project_qkv(const ForwardContext& ctx, const AttentionInput& in, const float* x, float* q) const;
   void attend(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const;
+  void attend_ranges(const ForwardContext& ctx, const AttentionInput& in, const float* q, float* o) const;
 
   GqaOptions opt_;
   Linear wq_, wk_, wv_, wo_;

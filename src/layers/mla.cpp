@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "kernels/attention.h"
 #include "kernels/ops.h"
+#include "layers/position_ranges.h"
 
 namespace frugal {
 
@@ -106,25 +107,10 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   });
   // Every head reads the same latent rows (keys: latent + RoPE key; values: the latent), so a
   // task is all heads of one token (each row read once and reused from L1 by every head) over
-  // a range of its positions: about two ranges per thread in all, of 16 positions or more (so
-  // short contexts keep every thread busy too).
-  // The ranges of a token are merged through their softmax sums (HeadGroup::lse). Splitting
-  // heads instead streamed each row once per run of heads (dsv2-lite decode at depth 300-700:
-  // attention 12.5% of the samples).
-  const int64_t P = std::max<int64_t>(1, (2 * int64_t(ctx.pool.size()) + T - 1) / T);
-  constexpr int64_t kMinRange = 16;
-  struct Task {
-    int64_t t, part, p0, p1;
-  };
-  std::vector<Task> tasks;
-  std::vector<int64_t> n_parts(static_cast<size_t>(T));
-  int64_t max_len = 0;
-  for (int64_t t = 0; t < T; ++t) {
-    const int64_t n = in.batch.pos[size_t(t)] + 1, np = std::clamp<int64_t>(n / kMinRange, 1, P);
-    max_len = std::max(max_len, n);
-    n_parts[size_t(t)] = np;
-    for (int64_t c = 0; c < np; ++c) tasks.push_back({t, c, n * c / np, n * (c + 1) / np});
-  }
+  // a range of its positions (PositionRanges). Splitting heads instead streamed each row once
+  // per run of heads (dsv2-lite decode at depth 300-700: attention 12.5% of the samples).
+  const PositionRanges pr(in.batch, T, int64_t(ctx.pool.size()));
+  const int64_t P = pr.max_parts, max_len = pr.max_len;
   auto parts = alloc_floats(ctx, T * P * H * L);  // [T, P, H, L] outputs of the ranges of split tokens
   auto lse = alloc_floats(ctx, T * P * H);        // [T, P, H]
   kernels::HeadGroup shape{};
@@ -132,10 +118,10 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   const int64_t elem = kernels::kv_type_size(in.cache.type());
-  ctx.pool.parallel_for(int64_t(tasks.size()), 1, [&](int64_t b, int64_t e, int tid) {
+  ctx.pool.parallel_for(int64_t(pr.ranges.size()), 1, [&](int64_t b, int64_t e, int tid) {
     for (int64_t i = b; i < e; ++i) {
-      const Task& k = tasks[size_t(i)];
-      const bool split = n_parts[size_t(k.t)] > 1;
+      const PositionRanges::Range& k = pr.ranges[size_t(i)];
+      const bool split = pr.split(k.t);
       // The cache's one "head": latent + RoPE key (keys), whose first L values are the values.
       const KvRows rows = in.cache.k_rows(in.layer, in.batch.seq[size_t(k.t)], 0);
       const void* first = static_cast<const char*>(rows.data) + k.p0 * rows.stride * elem;
@@ -154,9 +140,9 @@ void MlaAttention::attend_absorbed(const ForwardContext& ctx, const AttentionInp
     ThreadPool serial(1);
     for (int64_t h = b; h < e; ++h) {
       for (int64_t t = 0; t < T; ++t)
-        if (n_parts[size_t(t)] > 1)
+        if (pr.split(t))
           kernels::merge_attention_parts(parts.get() + (t * P * H + h) * L, H * L, lse.get() + t * P * H + h, H,
-                                         n_parts[size_t(t)], L, c_lat.get() + (t * H + h) * L);
+                                         pr.n_parts[size_t(t)], L, c_lat.get() + (t * H + h) * L);
       ctx.kernels.matmul(serial, v_rows(h), c_lat.get() + h * L, T, H * L, o + h * opt_.v_head, H * opt_.v_head);
     }
   });

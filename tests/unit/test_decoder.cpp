@@ -157,11 +157,16 @@ TEST_P(DecoderArch, RoundedCachesTrackF32Cache) {
     }
 }
 
-// Latent attention decoding past 32 cached positions splits each token's positions into ranges
-// run separately and merged (MlaAttention::attend_absorbed); its logits must match the prompt
-// processed as one batch (the naive path, no split) for every position, with each cache type.
-TEST(Mla, SplitDecodeAtDepthMatchesPromptBatch) {
-  for (const std::string arch : {"deepseek2", "deepseek2_v3"}) {
+// Decoding past 32 cached positions with fewer attention groups than two per thread splits each
+// token's positions into ranges run separately and merged (PositionRanges: latent attention
+// always, GQA here with 2 KV heads on 2 threads); its logits must match the prompt processed as
+// one batch (no split; for latent attention the naive path) for every position, with each cache
+// type. A q8_0 cache rounds each key to a code from the layer's input, whose f32 rounding the two
+// orders of work change: a value within that noise of a half-way point takes the other code
+// (~4e-4 of the largest logit on these models), so there the median position is held to 1e-4 and
+// every position to 5e-3 (a wrong merge of the ranges moves logits by 1e-2 and more).
+TEST(Decoder, SplitDecodeAtDepthMatchesPromptBatch) {
+  for (const std::string arch : {"deepseek2", "deepseek2_v3", "llama", "qwen3moe"}) {
     Runner r(write_tiny_model(arch, "tiny_split_" + arch + ".gguf"));
     const int64_t V = r.V(), n = 200;
     std::vector<int32_t> ids;
@@ -182,8 +187,12 @@ TEST(Mla, SplitDecodeAtDepthMatchesPromptBatch) {
         double mx = 0;
         for (float x : batch) mx = std::max(mx, double(std::fabs(x)));
         const std::string what = arch + " " + kernels::isa_name(isa) + " " + kernels::kv_type_name(type);
-        for (int64_t i = 0; i < n; ++i)
-          ASSERT_LT(max_abs_diff(batch.data() + i * V, steps.data() + i * V, V), 1e-4 * mx) << what << " pos " << i;
+        std::vector<double> d;
+        for (int64_t i = 0; i < n; ++i) d.push_back(max_abs_diff(batch.data() + i * V, steps.data() + i * V, V));
+        const double worst = type == kernels::KvType::F32 ? 1e-4 : 5e-3;
+        for (int64_t i = 0; i < n; ++i) ASSERT_LT(d[size_t(i)], worst * mx) << what << " pos " << i;
+        std::nth_element(d.begin(), d.begin() + n / 2, d.end());
+        EXPECT_LT(d[size_t(n / 2)], 1e-4 * mx) << what << " (median position)";
       }
   }
 }
