@@ -14,6 +14,7 @@ struct VecNeon {
   using V = float32x4_t;
   static constexpr int kWidth = 4;
   static constexpr int kScoreHeads = 4;                  // 16 + 4 + 1 of 32 registers
+  static constexpr int kPairHeads = 4;                   // none wider: not timed on ARM hardware
   static constexpr int kValueHeads = 4, kValueVecs = 4;  // 16 + 4 + 1 of 32 registers
   static V zero() { return vdupq_n_f32(0.0f); }
   static V set1(float x) { return vdupq_n_f32(x); }

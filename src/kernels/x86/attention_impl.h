@@ -25,6 +25,7 @@ struct Vec256 {
   using V = __m256;
   static constexpr int kWidth = 8;
   static constexpr int kScoreHeads = 2;                    // 8 + 4 + 1 of 16 registers
+  static constexpr int kPairHeads = 4;                     // 8 + 2 + 1
   static constexpr int kValueHeads = 4, kValueVecs = 2;    // 8 + 2 + 1 of 16 registers
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
@@ -81,6 +82,7 @@ struct Vec512 {
   using V = __m512;
   static constexpr int kWidth = 16;
   static constexpr int kScoreHeads = 4;                    // 16 + 4 + 1 of 32 registers
+  static constexpr int kPairHeads = 8;                     // 16 + 2 + 1
   static constexpr int kValueHeads = 4, kValueVecs = 4;    // 16 + 4 + 1 of 32 registers
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float x) { return _mm512_set1_ps(x); }
