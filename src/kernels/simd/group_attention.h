@@ -3,9 +3,9 @@
 // neon/attention_neon.cpp (VecNeon). Include it only from those, after T's definition: it is in
 // an anonymous namespace, so each ISA's build keeps its own instances.
 //
-// T provides: V (a vector of kWidth floats), kScoreHeads, kValueHeads, kValueVecs (register
-// budgets: scores hold kScoreHeads x 4 accumulators + 4 key vectors + 1 query vector, or where
-// kScoreHeads < 4, 4 x 2 + 2 + 1 for groups of up to 4 heads; values
+// T provides: V (a vector of kWidth floats), kScoreHeads, kPairHeads, kValueHeads, kValueVecs
+// (register budgets: scores hold kScoreHeads x 4 accumulators + 4 key vectors + 1 query vector,
+// or kPairHeads x 2 + 2 + 1 (pair tiles, used where kPairHeads > kScoreHeads); values
 // kValueHeads x kValueVecs accumulators + kValueVecs value vectors + 1 broadcast), zero, set1,
 // load (from float, IEEE half as uint16_t, int8_t), store, add, sub, mul, max, fmadd (a * b + c),
 // fnmadd (c - a * b), pin (x, held in a register: a loaded value the compiler would otherwise fold
