@@ -1,5 +1,6 @@
 // `frugal bench`: prompt and generation throughput per model and thread count, with the
 // generation figure's fraction of the memory-bandwidth roofline measured in the same run.
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -58,7 +59,8 @@ void print_table(const std::vector<Row>& rows) {
     std::printf("| %-28s | %7d | %-13s | %5s | %9.2f ± %5.2f | %9s | %10.1f | %9s |\n", r.model.c_str(), r.threads,
                 r.test.c_str(), r.cache.c_str(), m, stddev(r.tps), roof.c_str(), r.bandwidth / 1e9, rss.c_str());
   }
-  std::printf("\nroofline: pp = measured int8 multiply-adds/s / active parameters per token; tg = read bandwidth /\n"
+  std::printf("\nroofline: pp = measured int8 multiply-adds/s / multiply-adds per prompt token (active weights; the\n"
+              "output head once per batch, whose last token alone asks for logits); tg = read bandwidth /\n"
               "bytes a generated token reads (its weights; at depth d also its cache rows). Both rates are sampled\n"
               "before and after each repetition, and the fraction is the median over repetitions of each one's\n"
               "t/s over its own roofline\n");
@@ -94,7 +96,11 @@ std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::stri
   // Cache bytes a generated token reads, on average over the run's positions.
   const double cache_read = double(cache->bytes_per_token()) * (double(depth) + 0.5 * double(a.n_gen + 1));
   const double bytes_per_token = double(info.active_bytes_per_token) + cache_read;
-  const double params = double(info.active_params_per_token);
+  // Multiply-adds per prompt token: every layer's active weights, and the output head once per
+  // batch (only a batch's last token asks for logits, as in llama-bench).
+  const double batches = std::ceil(double(a.n_prompt) / double(a.batch));
+  const double params = double(info.active_params_per_token - info.output_params) +
+                        (a.n_prompt > 0 ? double(info.output_params) * batches / double(a.n_prompt) : 0.0);
   const auto around = [](const std::vector<double>& v) { return 0.5 * (v[v.size() - 2] + v.back()); };
   for (int r = 0; r < a.reps; ++r) {
     if (a.n_prompt > 0) pp.tps.push_back(bench_prompt(engine, *cache, a.n_prompt, a.batch, uint64_t(r)).tps());
@@ -123,7 +129,9 @@ std::vector<Row> bench_depth(const BenchArgs& a, Engine& engine, const std::stri
                    {"samples", r->tps}, {"bandwidth_gb_s", bw / 1e9}, {"bandwidth_samples_gb_s", bws},
                    {"active_weight_bytes_per_token", info.active_bytes_per_token},
                    {"cache_bytes_read_per_token", r == &pp ? 0.0 : cache_read},
-                   {"active_params_per_token", info.active_params_per_token}, {"int8_peak_macs_per_s", macs},
+                   {"active_params_per_token", info.active_params_per_token},
+                   {"output_params", info.output_params}, {"prompt_macs_per_token", params},
+                   {"int8_peak_macs_per_s", macs},
                    {"int8_peak_samples_macs_per_s", peaks},
                    {"roofline_limit", r == &pp ? "int8 arithmetic" : "read bandwidth"},
                    {"roofline_tokens_per_second", r->roofline_tps},

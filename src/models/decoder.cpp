@@ -96,6 +96,7 @@ void DecoderModel::finish(const WeightBinder& b) {
   for (const auto& l : layers_) active += l.attn->weight_use() + l.ffn->active_weight_use();
   info_.active_bytes_per_token = active.bytes;
   info_.active_params_per_token = active.params;
+  info_.output_params = use_of(output_).params;
 }
 
 std::vector<KvLayerShape> DecoderModel::kv_shapes() const {

@@ -24,6 +24,7 @@ struct ModelInfo {
   uint64_t weight_bytes = 0;            // all weights bound by the model
   uint64_t active_bytes_per_token = 0;  // weights one decoded token reads (MoE: routed experts used only)
   uint64_t active_params_per_token = 0; // multiply-adds of those weights per token (the embedding lookup: none)
+  uint64_t output_params = 0;           // the output head's share of those: run only for tokens that ask for logits
 };
 
 class Model {

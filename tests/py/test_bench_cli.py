@@ -3,7 +3,8 @@
 each naming its type and depth; the cache bytes a generated token reads at depth follow the
 type's size (f16 half of f32; q8_0 between a quarter and f16's, its block scales included) and
 the positions a token attends to on average (depth + (n_gen + 1) / 2); prompt rows count none;
-an unknown type is an error naming the accepted ones. Behaviour only: no speed is asserted.
+an unknown type is an error naming the accepted ones. The prompt roofline counts the output head
+once per batch (only its last token asks for logits). Behaviour only: no speed is asserted.
 """
 import json
 import os
@@ -32,6 +33,14 @@ def check_rows():
         elif x["depth"] == 0:  # 2.5 positions on average against 8 + 2.5
             assert abs(b - read[x["cache_type"]] * 2.5 / 10.5) <= 1e-9 * b, (x, read)
         assert x["tokens_per_second_median"] > 0, x
+        # pp8 in one batch: the output head runs once, for its last token, so 1/8 of its
+        # multiply-adds count per prompt token.
+        want = x["active_params_per_token"] - x["output_params"] + x["output_params"] / 8
+        assert 0 < x["output_params"] < x["active_params_per_token"], x
+        assert abs(x["prompt_macs_per_token"] - want) <= 1e-9 * want, x
+        if x["test"][:2] == "pp" and x["roofline_tokens_per_second"] > 0:
+            got = x["int8_peak_macs_per_s"] / x["roofline_tokens_per_second"]
+            assert abs(got - want) <= 1e-6 * want, (x, want)
 
 
 def check_unknown_type():

@@ -24,6 +24,7 @@ TEST(ModelInfo, DenseActiveWeightsPerToken) {
   const uint64_t ffn = 3 * W::E * W::F;
   const uint64_t params = W::L * (attn + ffn) + W::E * W::V;  // layers + output head
   EXPECT_EQ(i.active_params_per_token, params);
+  EXPECT_EQ(i.output_params, W::E * W::V);  // run only for tokens that ask for logits
   EXPECT_EQ(i.active_bytes_per_token, 4 * params + 4 * W::E);  // F32, plus one embedding row
 }
 
