@@ -80,7 +80,8 @@ void GqaAttention::attend(const ForwardContext& ctx, const AttentionInput& in, c
   const kernels::Isa isa = ctx.kernels.isa();
   const std::vector<int64_t> tiles = in.batch.token_tiles(kTokenTile);  // first token of each, then T
   const int64_t n_tiles = int64_t(tiles.size()) - 1;
-  if (n_tiles == in.batch.size() && n_tiles * KV < 2 * int64_t(ctx.pool.size())) return attend_ranges(ctx, in, q, o);
+  if (n_tiles == in.batch.size() && n_tiles * KV < 2 * int64_t(ctx.pool.size()))
+    return attend_ranges(ctx, in, q, o);
   int64_t max_len = 0;
   for (auto p : in.batch.pos) max_len = std::max<int64_t>(max_len, p + 1);
   const int64_t runs = std::clamp<int64_t>((2 * ctx.pool.size() + n_tiles * KV - 1) / (n_tiles * KV), 1, group);
@@ -146,8 +147,13 @@ void GqaAttention::attend_ranges(const ForwardContext& ctx, const AttentionInput
   const int64_t per_thread = kernels::attend_scratch_floats(shape);
   auto scratch = alloc_floats(ctx, int64_t(ctx.pool.size()) * per_thread);
   const int64_t elem = kernels::kv_type_size(in.cache.type());
-  const auto from = [&](const KvRows& r, int64_t p0) { return static_cast<const char*>(r.data) + p0 * r.stride * elem; };
-  const auto scales_from = [](const KvRows& r, int64_t p0) { return r.scales ? r.scales + p0 * r.scale_stride : nullptr; };
+  const float scale = 1.0f / std::sqrt(float(hd));
+  const auto from = [&](const KvRows& r, int64_t p0) {
+    return static_cast<const char*>(r.data) + p0 * r.stride * elem;
+  };
+  const auto scales_from = [](const KvRows& r, int64_t p0) {
+    return r.scales ? r.scales + p0 * r.scale_stride : nullptr;
+  };
   ctx.pool.parallel_for(int64_t(pr.ranges.size()) * KV, 1, [&](int64_t b, int64_t e, int tid) {
     for (int64_t i = b; i < e; ++i) {
       const PositionRanges::Range& r = pr.ranges[size_t(i / KV)];
@@ -158,12 +164,13 @@ void GqaAttention::attend_ranges(const ForwardContext& ctx, const AttentionInput
       kernels::HeadGroup hg{q + (r.t * H + h0) * hd, hd, group,
                             from(keys, r.p0), keys.stride, hd,
                             from(values, r.p0), values.stride, hd,
-                            r.p1 - r.p0, 1.0f / std::sqrt(float(hd)), out, hd, nullptr, in.cache.type(),
+                            r.p1 - r.p0, scale, out, hd, nullptr, in.cache.type(),
                             scales_from(keys, r.p0), keys.scale_stride, scales_from(values, r.p0), values.scale_stride};
       hg.lse = pr.split(r.t) ? lse.get() + (r.t * P + r.part) * H + h0 : nullptr;
       kernels::attend_group(ctx.kernels.isa(), hg, {scratch.get() + tid * per_thread, size_t(per_thread)});
     }
   });
+  if (pr.max_len < 2 * PositionRanges::kMinRange) return;  // no token split: outputs written in place
   ctx.pool.parallel_for(T * H, 1, [&](int64_t b, int64_t e, int) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t t = i / H, h = i % H;
