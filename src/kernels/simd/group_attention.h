@@ -357,24 +357,19 @@ class GroupAttention {
     return kPairHeads > T::kScoreHeads && a.n_q * a.dk * int64_t(sizeof(float)) <= 8 * 1024;
   }
 
-  // The scores of all the block's positions for a group that one tile takes, in one call per
-  // shape (steps of 4 or 2 positions, then the last positions one by one).
+  // The scores of all the block's positions for a group that one tile takes: one call for the
+  // steps of 4 or 2 positions, then the last positions one by one (score_step).
   static void score_rows_all(const HeadGroup& a, const Block& b, const E* k, const uint16_t* ks, ValuePrefetch pf) {
     static constexpr auto kScore4 = score_table<E, 4>(std::make_integer_sequence<int, T::kScoreHeads>{});
-    static constexpr auto kScore1 = score_table<E, 1>(std::make_integer_sequence<int, T::kScoreHeads>{});
     const int64_t n4 = b.nb / 4 * 4, g = a.n_q;
     if constexpr (kPairHeads > T::kScoreHeads) {
       static constexpr auto kScore2 = score_table<E, 2>(std::make_integer_sequence<int, kPairHeads>{});
       if (g > T::kScoreHeads) kScore2[size_t(g - 1)](a, a.q, k, a.k_stride, ks, b.p, b.ld, n4 / 2, pf);
     }
     if (g <= T::kScoreHeads) kScore4[size_t(g - 1)](a, a.q, k, a.k_stride, ks, b.p, b.ld, n4 / 4, pf);
-    for (int64_t j = n4; j < b.nb; ++j) {
-      const ValuePrefetch pj = pf.v ? ValuePrefetch{pf.v + j * pf.stride, pf.stride, pf.bytes} : pf;
-      for (int64_t i0 = 0; i0 < g; i0 += T::kScoreHeads)
-        kScore1[size_t(std::min<int64_t>(T::kScoreHeads, g - i0) - 1)](
-            a, a.q + i0 * a.q_stride, k + j * a.k_stride, a.k_stride, scales_at(ks, a.k_scale_stride, j),
-            b.p + i0 * b.ld + j, b.ld, 1, i0 == 0 ? pj : ValuePrefetch{});
-    }
+    for (int64_t j = n4; j < b.nb; ++j)
+      score_step<E>(a, b, j, 1, k + j * a.k_stride, a.k_stride, scales_at(ks, a.k_scale_stride, j),
+                    pf.v ? ValuePrefetch{pf.v + j * pf.stride, pf.stride, pf.bytes} : pf);
   }
 
   // Scores of positions [jj, jj + r) (r: 4 or 1) for every head, from keys of type KE.
