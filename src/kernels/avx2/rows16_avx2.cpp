@@ -209,7 +209,7 @@ struct Q5KRows16 {
             for (int q = 0; q < 2; ++q) {  // code vectors 4q .. 4q + 3
               __m256i c[4];
               codes(q, v, c);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
               for (int t = 0; t < NT; ++t) {
                 const int8_t* xj = xq[t] + 32 * j + 16 * q;
                 const __m256i p0 = dot16(_mm256_maddubs_epi16(c[0], bcast4(xj)), c[1], bcast4(xj + 4));
@@ -294,7 +294,7 @@ struct Q6KRows16 {
           }
 #pragma GCC unroll 2
           for (int s = 0; s < 2; ++s) {  // codes u = 2 s and 2 s + 1
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int t = 0; t < NT; ++t) {
               const __m256i x0 = bcast4(xq[t] + 16 * j + 8 * s), x1 = bcast4(xq[t] + 16 * j + 8 * s + 4);
               for (int h = 0; h < kH; ++h) {
@@ -368,7 +368,7 @@ struct Q8_0Rows16 {
           q[h] = _mm256_xor_si256(load256(g + 32 + 64 * k + 32 * (h0 + h)), flip);
           a[h] = _mm256_abs_epi8(q[h]);
         }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
           const __m256i xv = bcast4(xq[t] + 4 * k);
           for (int h = 0; h < kH; ++h)
@@ -393,9 +393,9 @@ struct Q8_0Rows16 {
 Rows16Fn avx2_rows16(GgmlType t) {
   switch (t) {
     case GgmlType::Q4_K: return by_tile4<Q4KRows16>;
-    case GgmlType::Q5_K: return by_tile4<Q5KRows16>;
-    case GgmlType::Q6_K: return by_tile4<Q6KRows16>;
-    case GgmlType::Q8_0: return by_tile4<Q8_0Rows16>;
+    case GgmlType::Q5_K: return by_tile<Q5KRows16, kGemmTile>;
+    case GgmlType::Q6_K: return by_tile<Q6KRows16, kGemmTile>;
+    case GgmlType::Q8_0: return by_tile<Q8_0Rows16, kGemmTile>;
     default: return avx2_rows16_legacy(t);
   }
 }
