@@ -237,13 +237,15 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
     }
     const WeightMatrix w{t, rows, cols, plain.data(), plain.size() / size_t(rows)};
     ThreadPool pool(2);
-    std::vector<float> x(size_t(4 * cols));
+    // Four patterns, then the same negated: 8 tokens, the largest AVX2 and AVX-512 tiles.
+    std::vector<float> x(size_t(8 * cols));
     for (int64_t c = 0; c < cols; ++c) {
       x[size_t(c)] = 1.0f, x[size_t(cols + c)] = -1.0f;
       x[size_t(2 * cols + c)] = c % 2 ? 1.0f : -1.0f, x[size_t(3 * cols + c)] = c % 64 < 32 ? 2.0f : -2.0f;
+      for (int64_t i = 4; i < 8; ++i) x[size_t(i * cols + c)] = -x[size_t((i - 4) * cols + c)];
     }
-    std::vector<float> ref(size_t(4 * rows)), fast(ref.size());
-    Kernels::select(Isa::Reference).matmul(pool, w, x.data(), 4, cols, ref.data(), rows);
+    std::vector<float> ref(size_t(8 * rows)), fast(ref.size());
+    Kernels::select(Isa::Reference).matmul(pool, w, x.data(), 8, cols, ref.data(), rows);
     for (WeightLayout layout : kLayouts) {
       std::vector<uint8_t> packed(plain.size());
       repack_rows16(pool, w, 1, w.bytes(), packed.data(), layout);
@@ -251,7 +253,7 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
       p.data = packed.data();
       p.layout = layout;
       for (Isa isa : all_isas())
-        for (int n_tok : {1, 4}) {
+        for (int n_tok : {1, 4, 8}) {
           Kernels::select(isa).matmul(pool, p, x.data(), n_tok, cols, fast.data(), rows);
           for (int64_t i = 0; i < n_tok * rows; ++i)
             ASSERT_NEAR(fast[size_t(i)], ref[size_t(i)], 1e-4 * std::fabs(ref[size_t(i)]) + 1e-3)
