@@ -93,8 +93,9 @@ int64_t attend_scratch_floats(const HeadGroup& g) {
   // softmax state per head (running max, running sum, rescale factor, 1/sum), and the block's
   // keys transposed and its values packed where attend_transposes, or both widened to f32 where
   // attend_widens.
-  const bool block = attend_transposes(g.n_q, g.dk) || attend_widens(g.n_q, g.dk, g.kv);
-  const int64_t simd = g.n_q * (attend_score_stride(g.n) + 4) + (block ? (g.dk + g.dv) * kAttendBlock : 0);
+  const bool copies = attend_copies(g.n_q, g.dk, g.kv);
+  const int64_t block = attend_block(g.n_q, g.dk, g.kv);
+  const int64_t simd = g.n_q * (attend_score_stride(g.n, block) + 4) + (copies ? (g.dk + g.dv) * block : 0);
   return std::max(g.n, simd);
 }
 

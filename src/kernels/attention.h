@@ -77,12 +77,6 @@ void merge_attention_parts(const float* parts, int64_t part_stride, const float*
 // half and q8_0 keys and values are widened exactly.
 void attend_group_reference(const HeadGroup& g, float* scratch);
 
-// Positions the SIMD paths process per block: softmax runs online over blocks, so scratch holds
-// one block of scores per head and each key/value row is read from memory once while the
-// block (64 rows of up to a few KiB) stays in L2.
-inline constexpr int64_t kAttendBlock = 64;
-// Score row stride of the SIMD paths: a block of positions (at most n) rounded up to 16.
-inline constexpr int64_t attend_score_stride(int64_t n) { return ((n < kAttendBlock ? n : kAttendBlock) + 15) / 16 * 16; }
 // Whether the SIMD paths transpose each block of keys (dims-major, so the scores of 16 (AVX2: 8)
 // positions accumulate in one vector). The transpose costs about dk / 4 shuffles per key and
 // saves about 3 per query and key (the cross-lane sums): worth it from ~dk / 12 queries, so in
@@ -95,6 +89,27 @@ inline constexpr bool attend_transposes(int64_t n_q, int64_t dk) { return n_q >=
 inline constexpr bool attend_widens(int64_t n_q, int64_t dk, KvType kv) {
   return kv == KvType::Q8_0 && n_q >= 8 && !attend_transposes(n_q, dk);
 }
+
+// Positions the SIMD paths process per block: softmax runs online over blocks, so scratch holds
+// one block of scores per head and each key/value row is read from memory once while the block
+// (rows of up to a few KiB) stays in L2. Blocks read in place take 128 positions; blocks first
+// copied to scratch (transposed or widened keys, packed values) 64, so the copies and the many
+// queries' scores stay near L1. Against 64 everywhere (AVX2, one thread): decode x1.02-1.06 (GQA
+// groups of 4 and 8 heads over 512-4096 positions, absorbed MLA with float and half caches); with
+// 128 also for the copied blocks, a prompt tile of 64 queries ran x0.94-0.96 and absorbed MLA over
+// q8_0 x0.98.
+inline constexpr int64_t kAttendBlock = 128;
+inline constexpr int64_t kAttendCopiedBlock = 64;
+// Whether a block's keys are copied to scratch (transposed or widened to f32).
+inline constexpr bool attend_copies(int64_t n_q, int64_t dk, KvType kv) {
+  return attend_transposes(n_q, dk) || attend_widens(n_q, dk, kv);
+}
+// The block length for a group of n_q queries over keys of dk elements of type kv.
+inline constexpr int64_t attend_block(int64_t n_q, int64_t dk, KvType kv) {
+  return attend_copies(n_q, dk, kv) ? kAttendCopiedBlock : kAttendBlock;
+}
+// Score row stride of the SIMD paths: a block of positions (at most n) rounded up to 16.
+inline constexpr int64_t attend_score_stride(int64_t n, int64_t block) { return ((n < block ? n : block) + 15) / 16 * 16; }
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
 // check, with dk and dv multiples of 16 (AVX-512), 8 (AVX2) or 4 (NEON). Used by attend_group.

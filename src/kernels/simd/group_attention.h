@@ -14,7 +14,7 @@
 // (out[i] = scale * hsum(v[i]), i < 4) and transpose (r[i] <- column i of the kWidth x kWidth
 // matrix whose rows are r).
 //
-// Positions are processed in blocks of kAttendBlock with an online softmax: per block, the
+// Positions are processed in blocks (attend_block) with an online softmax: per block, the
 // scores of every head (each key row loaded once and multiplied with all the group's queries),
 // the running max and sum updated (earlier partial outputs rescaled by e^(old max - new max)),
 // then the weighted values (each value row loaded once for all heads). A block's rows are still
@@ -103,7 +103,8 @@ class GroupAttention {
   // scratch: attend_scratch_floats(a) floats; a.dk and a.dv multiples of T::kWidth.
   static void run(const HeadGroup& a, float* scratch) {
     Block b;
-    b.ld = attend_score_stride(a.n);
+    const int64_t block = attend_block(a.n_q, a.dk, a.kv);
+    b.ld = attend_score_stride(a.n, block);
     b.p = scratch;
     b.m = b.p + a.n_q * b.ld;
     b.l = b.m + a.n_q;
@@ -116,12 +117,12 @@ class GroupAttention {
     // (and q8_0) values are always widened there once the keys are transposed: every sub-group
     // would convert them.
     const bool pack = !std::is_same_v<E, float> || a.n_q >= 8 * T::kValueHeads;
-    b.vp = b.kt && pack ? b.kt + a.dk * kAttendBlock : nullptr;
+    b.vp = b.kt && pack ? b.kt + a.dk * kAttendCopiedBlock : nullptr;
     // Widened keys: values widened beside them, or (aliased, as latent attention's) read from them.
-    if (b.kw && !values_are_keys(a)) b.vp = b.kw + a.dk * kAttendBlock;
-    for (int64_t j0 = 0; j0 < a.n; j0 += kAttendBlock) {
+    if (b.kw && !values_are_keys(a)) b.vp = b.kw + a.dk * kAttendCopiedBlock;
+    for (int64_t j0 = 0; j0 < a.n; j0 += block) {
       b.j0 = j0;
-      b.nb = std::min(kAttendBlock, a.n - j0);
+      b.nb = std::min(block, a.n - j0);
       b.first = j0 == 0;
       b.last = j0 + b.nb == a.n;
       block_scores(a, b);
@@ -143,9 +144,9 @@ class GroupAttention {
     float* l = nullptr;      // [n_q] running sum of e^(score - m)
     float* corr = nullptr;   // [n_q] e^(previous m - m): rescales the outputs so far
     float* inv = nullptr;    // [n_q] 1 / l, on the last block
-    float* kt = nullptr;     // [dk][kAttendBlock] the block's keys transposed (attend_transposes)
-    float* vp = nullptr;     // [kAttendBlock][dv] the block's values packed (with kt, many queries)
-    float* kw = nullptr;     // [kAttendBlock][dk] the block's keys widened to f32 (attend_widens)
+    float* kt = nullptr;     // [dk][kAttendCopiedBlock] the block's keys transposed (attend_transposes)
+    float* vp = nullptr;     // [kAttendCopiedBlock][dv] the block's values packed (with kt, many queries)
+    float* kw = nullptr;     // [kAttendCopiedBlock][dk] the block's keys widened to f32 (attend_widens)
     const void* v = nullptr;  // the block's first value row: in a.v (type E), or vp (float)
     int64_t v_stride = 0;
     const uint16_t* vs = nullptr;  // q8_0 values in a.v: the first row's scales
@@ -264,7 +265,7 @@ class GroupAttention {
       for (int u = 0; u < U; ++u) acc[g][u] = T::zero();
     const float* q = a.q + i0 * a.q_stride;
     const float* kt = b.kt + jc;
-    for (int64_t d = 0; d < a.dk; ++d, kt += kAttendBlock) {
+    for (int64_t d = 0; d < a.dk; ++d, kt += kAttendCopiedBlock) {
       V kv[U];
       for (int u = 0; u < U; ++u) kv[u] = T::load(kt + u * W);
       for (int g = 0; g < G; ++g) {
@@ -410,7 +411,7 @@ class GroupAttention {
           r[i] = i < rows ? load_row<T>(k + (jc + i) * a.k_stride, scales_at(ks, a.k_scale_stride, jc + i), dc)
                           : T::zero();
         T::transpose(r);
-        for (int i = 0; i < W; ++i) T::store(b.kt + (dc + i) * kAttendBlock + jc, r[i]);
+        for (int i = 0; i < W; ++i) T::store(b.kt + (dc + i) * kAttendCopiedBlock + jc, r[i]);
       }
     }
     static constexpr auto kScore = tile_table<true, float>(std::make_integer_sequence<int, T::kValueHeads>{});
