@@ -109,7 +109,9 @@ inline constexpr int64_t attend_block(int64_t n_q, int64_t dk, KvType kv) {
   return attend_copies(n_q, dk, kv) ? kAttendCopiedBlock : kAttendBlock;
 }
 // Score row stride of the SIMD paths: a block of positions (at most n) rounded up to 16.
-inline constexpr int64_t attend_score_stride(int64_t n, int64_t block) { return ((n < block ? n : block) + 15) / 16 * 16; }
+inline constexpr int64_t attend_score_stride(int64_t n, int64_t block) {
+  return ((n < block ? n : block) + 15) / 16 * 16;
+}
 
 // Per-ISA entry points, in translation units compiled for those ISAs: call only after a CPU
 // check, with dk and dv multiples of 16 (AVX-512), 8 (AVX2) or 4 (NEON). Used by attend_group.
