@@ -94,10 +94,10 @@ inline constexpr bool attend_widens(int64_t n_q, int64_t dk, KvType kv) {
 // one block of scores per head and each key/value row is read from memory once while the block
 // (rows of up to a few KiB) stays in L2. Blocks read in place take 128 positions; blocks first
 // copied to scratch (transposed or widened keys, packed values) 64, so the copies and the many
-// queries' scores stay near L1. Against 64 everywhere (AVX2, one thread): decode x1.02-1.06 (GQA
-// groups of 4 and 8 heads over 512-4096 positions, absorbed MLA with float and half caches); with
-// 128 also for the copied blocks, a prompt tile of 64 queries ran x0.94-0.96 and absorbed MLA over
-// q8_0 x0.98.
+// queries' scores stay near L1. Against 64 everywhere (AVX2, one thread, fastest runs): GQA decode
+// x1.02-1.07 (groups of 4 and 8 heads over 512-4096 positions; half and q8_0 caches of 8 heads
+// x0.99), absorbed MLA over f32 x1.05, over half and q8_0 x1.00; with 128 also for the copied
+// blocks, a prompt tile of 64 queries ran x0.94-0.96 and absorbed MLA over q8_0 x0.98.
 inline constexpr int64_t kAttendBlock = 128;
 inline constexpr int64_t kAttendCopiedBlock = 64;
 // Whether a block's keys are copied to scratch (transposed or widened to f32).
