@@ -89,9 +89,9 @@ void bm_attend(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk
 // Decode from memory, as in a long context: `copies` groups' caches (each layer's, in the engine)
 // attended in turn, more bytes than the caches hold, so every row comes from DRAM.
 void bm_attend_dram(benchmark::State& st, Isa isa, KvType kv, int64_t n_q, int64_t dk, int64_t dv, int64_t n,
-                    int copies) {
+                    int copies, bool latent) {
   std::vector<Setup> s;
-  for (int i = 0; i < copies; ++i) s.emplace_back(n_q, dk, dv, n, false, kv);
+  for (int i = 0; i < copies; ++i) s.emplace_back(n_q, dk, dv, n, latent, kv);
   int i = 0;
   for (auto _ : st) {
     attend_group(isa, s[size_t(i)].g, s[size_t(i)].scratch);
@@ -129,7 +129,8 @@ int register_all() {
   // absorbed MLA) and prompt tiles (16 tokens x 4 GQA heads, 16 tokens of one naive MLA head).
   const Case cases[] = {{4, 64, 64, 64, false},    {4, 64, 64, 512, false},  {4, 64, 64, 4096, false},
                         {8, 128, 128, 4096, false},
-                        {16, 576, 512, 64, true}, {16, 576, 512, 512, true}, {64, 64, 64, 512, false},
+                        {16, 576, 512, 64, true}, {16, 576, 512, 512, true}, {16, 576, 512, 2048, true},
+                        {64, 64, 64, 512, false},
                         {16, 192, 128, 512, false}};
   for (const Case& c : cases) {
     const std::string shape = std::string(c.latent ? "mla" : "gqa") + "/h" + std::to_string(c.n_q) + "_d" +
@@ -148,13 +149,17 @@ int register_all() {
                                  c.latent)
         ->Unit(benchmark::kMicrosecond);
   }
-  // One GQA group's decode over 4096 positions, 64 groups' caches in turn (128 MiB as f32).
+  // One GQA group's decode over 4096 positions, 64 groups' caches in turn (128 MiB as f32); absorbed
+  // latent attention over 2048 positions, 24 layers' caches in turn (108 MiB as f32).
   for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
     if (!cpu_supports(isa)) continue;
     for (KvType kv : {KvType::F32, KvType::F16, KvType::Q8_0}) {
-      const std::string suffix = kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv);
-      benchmark::RegisterBenchmark(("attend/gqa/h4_d64x64/n4096/dram/" + std::string(isa_name(isa)) + suffix).c_str(),
-                                   bm_attend_dram, isa, kv, 4, 64, 64, 4096, 64)
+      const std::string suffix = std::string(isa_name(isa)) + (kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv));
+      benchmark::RegisterBenchmark(("attend/gqa/h4_d64x64/n4096/dram/" + suffix).c_str(), bm_attend_dram, isa, kv, 4, 64,
+                                   64, 4096, 64, false)
+          ->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(("attend/mla/h16_d576x512/n2048/dram/" + suffix).c_str(), bm_attend_dram, isa, kv, 16,
+                                   576, 512, 2048, 24, true)
           ->Unit(benchmark::kMicrosecond);
     }
   }
