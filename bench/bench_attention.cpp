@@ -126,11 +126,12 @@ int register_all() {
     bool latent;
   };
   // Decode (one GQA group: 4 heads of 64 dims as Llama-3.2-1B, 8 of 128 as Qwen3-30B-A3B;
-  // absorbed MLA) and prompt tiles (16 tokens x 4 GQA heads, 16 tokens of one naive MLA head).
+  // absorbed MLA) and prompt tiles (16 tokens x 4 GQA heads of 64 dims, x 8 of 128 as Qwen3-30B-A3B,
+  // 16 tokens of one naive MLA head).
   const Case cases[] = {{4, 64, 64, 64, false},    {4, 64, 64, 512, false},  {4, 64, 64, 4096, false},
                         {8, 128, 128, 4096, false},
                         {16, 576, 512, 64, true}, {16, 576, 512, 512, true}, {16, 576, 512, 2048, true},
-                        {64, 64, 64, 512, false},
+                        {64, 64, 64, 512, false}, {128, 128, 128, 512, false},
                         {16, 192, 128, 512, false}};
   for (const Case& c : cases) {
     const std::string shape = std::string(c.latent ? "mla" : "gqa") + "/h" + std::to_string(c.n_q) + "_d" +

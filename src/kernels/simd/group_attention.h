@@ -303,14 +303,21 @@ class GroupAttention {
     return std::array<std::array<TileFn, T::kValueVecs>, sizeof...(G)>{
         tile_row<kScores, VE, G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
   }
-  // fn(g, u, i0, c0) over head sub-groups (inner) and tiles of kValueVecs vectors of [0, n).
+  // fn(g, u, i0, c0) over head sub-groups (inner) and tiles of up to kValueVecs vectors of [0, n).
+  // A last tile of one vector (a third of the multiply-adds per load) is avoided where tiles hold
+  // three or more: the two tiles before it become two of two or more (AVX2's tiles of 3 over
+  // 16 vectors: 3 3 3 3 2 2, not 3 3 3 3 3 1).
   template <class F>
   static void tiles(const HeadGroup& a, int64_t n, F&& fn) {
-    constexpr int64_t kTile = int64_t(T::kValueVecs) * W;
-    for (int64_t c0 = 0; c0 < n; c0 += kTile) {
-      const int64_t u = (std::min(kTile, n - c0) + W - 1) / W;
+    constexpr int64_t U = T::kValueVecs;
+    const int64_t nv = (n + W - 1) / W;
+    const bool rebalance = U >= 3 && nv > U && nv % U == 1;
+    for (int64_t v0 = 0; v0 < nv;) {
+      const int64_t left = nv - v0;
+      const int64_t u = rebalance && left == U + 1 ? (U + 1) / 2 : std::min(U, left);
       for (int64_t i0 = 0; i0 < a.n_q; i0 += T::kValueHeads)
-        fn(std::min<int64_t>(T::kValueHeads, a.n_q - i0), u, i0, c0);
+        fn(std::min<int64_t>(T::kValueHeads, a.n_q - i0), u, i0, v0 * W);
+      v0 += u;
     }
   }
 
