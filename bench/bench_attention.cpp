@@ -155,12 +155,13 @@ int register_all() {
   for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
     if (!cpu_supports(isa)) continue;
     for (KvType kv : {KvType::F32, KvType::F16, KvType::Q8_0}) {
-      const std::string suffix = std::string(isa_name(isa)) + (kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv));
-      benchmark::RegisterBenchmark(("attend/gqa/h4_d64x64/n4096/dram/" + suffix).c_str(), bm_attend_dram, isa, kv, 4, 64,
-                                   64, 4096, 64, false)
+      const std::string suffix =
+          std::string(isa_name(isa)) + (kv == KvType::F32 ? "" : std::string("/") + kv_type_name(kv));
+      benchmark::RegisterBenchmark(("attend/gqa/h4_d64x64/n4096/dram/" + suffix).c_str(), bm_attend_dram, isa, kv,
+                                   4, 64, 64, 4096, 64, false)
           ->Unit(benchmark::kMicrosecond);
-      benchmark::RegisterBenchmark(("attend/mla/h16_d576x512/n2048/dram/" + suffix).c_str(), bm_attend_dram, isa, kv, 16,
-                                   576, 512, 2048, 24, true)
+      benchmark::RegisterBenchmark(("attend/mla/h16_d576x512/n2048/dram/" + suffix).c_str(), bm_attend_dram, isa,
+                                   kv, 16, 576, 512, 2048, 24, true)
           ->Unit(benchmark::kMicrosecond);
     }
   }

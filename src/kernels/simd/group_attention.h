@@ -304,9 +304,9 @@ class GroupAttention {
         tile_row<kScores, VE, G + 1>(std::make_integer_sequence<int, T::kValueVecs>{})...};
   }
   // fn(g, u, i0, c0) over head sub-groups (inner) and tiles of up to kValueVecs vectors of [0, n).
-  // A last tile of one vector (a third of the multiply-adds per load) is avoided where tiles hold
-  // three or more: the two tiles before it become two of two or more (AVX2's tiles of 3 over
-  // 16 vectors: 3 3 3 3 2 2, not 3 3 3 3 3 1).
+  // A last tile of one vector (with 4 heads: 4 multiply-adds per 5 loads, against 12 per 7 in a
+  // tile of 3) is avoided where tiles hold three or more: the last two tiles become two of two or
+  // more (AVX2's tiles of 3 over 16 vectors: 3 3 3 3 2 2, not 3 3 3 3 3 1).
   template <class F>
   static void tiles(const HeadGroup& a, int64_t n, F&& fn) {
     constexpr int64_t U = T::kValueVecs;
