@@ -45,7 +45,7 @@ struct Rows16Call {
   float* y;
   int64_t ldy;
 };
-// Rows16 micro-kernels (AVX-512: WeightLayout::Rows16, AVX2: Rows16Avx2): y[t * ldy + r] =
+// Rows16 micro-kernels (AVX-512 and NEON: WeightLayout::Rows16, AVX2: Rows16Avx2): y[t * ldy + r] =
 // the dot of row r of the group at `group` (block 0) with activation row t of x over the
 // call's block columns.
 using Rows16Fn = void (*)(const uint8_t* group, const ActRows& x, const Rows16Call& call);
@@ -60,5 +60,9 @@ Rows16Fn avx2_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx
 // nullptr for formats without one.
 constexpr int kPairTile = 6;
 Rows16Fn avx512_rows16_pair(GgmlType t);
+// The NEON kernels (ARM64 builds only; WeightLayout::Rows16, as AVX-512's; every format with
+// the layout).
+Rows16Fn neon_rows16(GgmlType t);
+Rows16Fn neon_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by neon_rows16)
 
 }  // namespace frugal::kernels

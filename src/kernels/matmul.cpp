@@ -51,7 +51,8 @@ void validate_matmul(const WeightMatrix& w, const FormatDesc& f, int64_t n_tok, 
 
 WeightLayout rows16_layout(Isa isa) {
   switch (isa) {
-    case Isa::Avx512: return WeightLayout::Rows16;
+    case Isa::Avx512:
+    case Isa::Neon: return WeightLayout::Rows16;
     case Isa::Avx2: return WeightLayout::Rows16Avx2;
     default: return WeightLayout::Plain;
   }
@@ -62,6 +63,8 @@ Rows16Fn rows16_kernel(Isa isa, WeightLayout layout, GgmlType t) {
 #if FRUGAL_X86
   if (isa == Isa::Avx512) return avx512_rows16(t);
   if (isa == Isa::Avx2) return avx2_rows16(t);
+#elif FRUGAL_ARM64
+  if (isa == Isa::Neon) return neon_rows16(t);
 #endif
   (void)t;
   return nullptr;
@@ -88,7 +91,7 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // Both x86 ISAs have Rows16 kernels for every format with the layout (each in its own).
+  // AVX-512, AVX2 and NEON have Rows16 kernels for every format with the layout (each in its own).
   const WeightLayout layout = rows16_layout(isa_);
   if (!is_rows16(layout)) return nullptr;
   return std::make_unique<WeightRepacker>(pool, RepackOptions{.layout = layout, .release_sources = true});

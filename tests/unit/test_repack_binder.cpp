@@ -60,7 +60,7 @@ TEST(RepackBinder, PreparerSeesMatricesAndExpertStacks) {
   const WeightMatrix a = b.matrix("a.weight", 512, 48);
   const WeightMatrix q8 = b.matrix("b.weight", 96, 20);
   const ExpertMatrices e = b.experts("e.weight", 256, 32, 3);
-  const bool repacks = k.isa() == Isa::Avx512 || k.isa() == Isa::Avx2;
+  const bool repacks = k.isa() == Isa::Avx512 || k.isa() == Isa::Avx2 || k.isa() == Isa::Neon;
   EXPECT_EQ(a.layout, repacks ? rows16_layout(k.isa()) : WeightLayout::Plain);
   EXPECT_EQ(is_rows16(a.layout), repacks);
   EXPECT_EQ(q8.layout, WeightLayout::Plain);  // 20 rows: not a multiple of 16

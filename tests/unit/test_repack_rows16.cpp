@@ -324,7 +324,7 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
   std::mt19937 rng(8);
   for (Isa isa : all_isas()) {
     auto preparer = Kernels::select(isa).weight_preparer(pool);
-    EXPECT_EQ(preparer != nullptr, isa == Isa::Avx512 || isa == Isa::Avx2) << isa_name(isa);
+    EXPECT_EQ(preparer != nullptr, isa == Isa::Avx512 || isa == Isa::Avx2 || isa == Isa::Neon) << isa_name(isa);
     if (!preparer) continue;
     for (GgmlType t : rows16_formats()) {
       const FormatDesc& f = format_of(t);
@@ -335,8 +335,8 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       EXPECT_EQ(m.layout, kernel ? rows16_layout(isa) : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
-  // Every format with the layout has an AVX2 and an AVX-512 kernel for it.
-  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+  // Every format with the layout has an AVX2, an AVX-512 and a NEON kernel for it.
+  for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : all_formats())
       EXPECT_EQ(has_rows16_layout(t), rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
@@ -344,8 +344,9 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
   }
   // Each ISA reads one layout: the other goes through a plain copy (MatmulMatchesReference).
   EXPECT_EQ(rows16_layout(Isa::Avx512), WeightLayout::Rows16);
+  EXPECT_EQ(rows16_layout(Isa::Neon), WeightLayout::Rows16);
   EXPECT_EQ(rows16_layout(Isa::Avx2), WeightLayout::Rows16Avx2);
-  for (Isa other : {Isa::Reference, Isa::Scalar, Isa::Neon}) EXPECT_EQ(rows16_layout(other), WeightLayout::Plain);
+  for (Isa other : {Isa::Reference, Isa::Scalar}) EXPECT_EQ(rows16_layout(other), WeightLayout::Plain);
   EXPECT_EQ(rows16_kernel(Isa::Avx2, WeightLayout::Rows16, GgmlType::Q4_K), nullptr);
   EXPECT_EQ(rows16_kernel(Isa::Avx512, WeightLayout::Rows16Avx2, GgmlType::Q4_K), nullptr);
 }
