@@ -19,10 +19,7 @@ struct LegacyNeon {
   [[gnu::noinline]] static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy, int v0) {
     const uint8x16_t m4 = vdupq_n_u8(0x0F), b4 = vdupq_n_u8(0x10);
     float32x4_t acc[NT][V];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+    zero_sums(acc);
     g += b0 * F::kGroup;
     for (int64_t b = b0; b < b1; ++b, g += F::kGroup) {
       int8x16_t xv[NT][2];
@@ -64,10 +61,7 @@ struct LegacyNeon {
         }
       }
     }
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) vst1q_f32(y + t * ldy + 4 * (v0 + v), acc[t][v]);
+    store_sums(acc, y, ldy, v0);
   }
 };
 template <int V, int NT>

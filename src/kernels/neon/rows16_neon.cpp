@@ -19,10 +19,7 @@ struct Q8_0Neon {
   [[gnu::noinline]] static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy, int v0) {
     const uint8x16_t flip = vdupq_n_u8(0x80);
     float32x4_t acc[NT][V];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+    zero_sums(acc);
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       int8x16_t xv[NT][2];
@@ -49,10 +46,7 @@ struct Q8_0Neon {
           acc[t][v] = vfmaq_f32(acc[t][v], vcvtq_f32_s32(s[t][v]), vmulq_n_f32(dw, x.d(t)[b]));
       }
     }
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) vst1q_f32(y + t * ldy + 4 * (v0 + v), acc[t][v]);
+    store_sums(acc, y, ldy, v0);
   }
 };
 
@@ -102,10 +96,7 @@ struct KAffineNeon {
                                     int v0) {
     const uint8x16_t m4 = vdupq_n_u8(0x0F), b4 = vdupq_n_u8(0x10);
     float32x4_t acc[NT][V];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+    zero_sums(acc);
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       int32x4_t tot[NT][V];
@@ -163,10 +154,7 @@ struct KAffineNeon {
         }
       }
     }
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) vst1q_f32(y + t * ldy + 4 * (v0 + v), acc[t][v]);
+    store_sums(acc, y, ldy, v0);
   }
 };
 template <int V, int NT>
@@ -183,10 +171,7 @@ struct Q6KNeon {
     const uint8x16_t m3f = vdupq_n_u8(0x3F);
     const int8x16_t off = vdupq_n_s8(32);
     float32x4_t acc[NT][V];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+    zero_sums(acc);
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       int32x4_t tot[NT][V];
@@ -244,10 +229,7 @@ struct Q6KNeon {
           acc[t][v] = vfmaq_f32(acc[t][v], vcvtq_f32_s32(tot[t][v]), vmulq_n_f32(d, x.d(t)[b]));
       }
     }
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) vst1q_f32(y + t * ldy + 4 * (v0 + v), acc[t][v]);
+    store_sums(acc, y, ldy, v0);
   }
 };
 

@@ -39,6 +39,22 @@ inline int32x4_t widen_s8(int8x16_t b, int v) {
   return v % 2 ? vmovl_s16(vget_high_s16(h)) : vmovl_s16(vget_low_s16(h));
 }
 
+// The float sums of a tile (token t, register v) set to zero, and stored at the end of a call.
+template <int NT, int V>
+inline void zero_sums(float32x4_t (&acc)[NT][V]) {
+#pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+}
+template <int NT, int V>
+inline void store_sums(const float32x4_t (&acc)[NT][V], float* y, int64_t ldy, int v0) {
+#pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) vst1q_f32(y + t * ldy + 4 * (v0 + v), acc[t][v]);
+}
+
 // Runs a call of up to kGemmTile tokens through K<V, NT>::run, which computes rows 4 v0 ..
 // 4 (v0 + V) of the group for NT tokens over the call's blocks (y + 4 v0: those rows' outputs).
 // Tiles hold at most kCells = V x NT integer sums: the 32 registers also hold the codes, the
