@@ -70,10 +70,7 @@ void k_mins(const uint8_t* g, const ActRows& x, int64_t b, int v0, int32x4_t (&m
   int16x8_t bs[NT];
 #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) bs[t] = vld1q_s16(x.bsums32(t) + 8 * b);
-#pragma GCC unroll 8
-  for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) ms[t][v] = vdupq_n_s32(0);
+  zero_sums(ms);
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
     const uint8x16_t mn = k_scale(g, j % 4, j >= 4, true, v0);
@@ -100,10 +97,7 @@ struct KAffineNeon {
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       int32x4_t tot[NT][V];
-#pragma GCC unroll 8
-      for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) tot[t][v] = vdupq_n_s32(0);
+      zero_sums(tot);
       // Sub-blocks one at a time, in a loop kept rolled: unrolled, the compiler loads each code
       // vector once for both of its nibbles' sub-blocks and spills the 32 vectors in between.
 #pragma GCC unroll 1
@@ -175,10 +169,7 @@ struct Q6KNeon {
     g += b0 * kGroup;
     for (int64_t b = b0; b < b1; ++b, g += kGroup) {
       int32x4_t tot[NT][V];
-#pragma GCC unroll 8
-      for (int t = 0; t < NT; ++t)
-#pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) tot[t][v] = vdupq_n_s32(0);
+      zero_sums(tot);
 #pragma GCC unroll 1
       for (int p = 0; p < 8; ++p) {
         // val[i]: the scales of sub-block 2p + i, byte r of row 4 v0 + r (the tile reads its own).

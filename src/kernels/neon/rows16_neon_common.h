@@ -39,13 +39,20 @@ inline int32x4_t widen_s8(int8x16_t b, int v) {
   return v % 2 ? vmovl_s16(vget_high_s16(h)) : vmovl_s16(vget_low_s16(h));
 }
 
-// The float sums of a tile (token t, register v) set to zero, and stored at the end of a call.
+// The sums of a tile (token t, register v) set to zero, and the float ones stored at the end of a call.
 template <int NT, int V>
 inline void zero_sums(float32x4_t (&acc)[NT][V]) {
 #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t)
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_f32(0.0f);
+}
+template <int NT, int V>
+inline void zero_sums(int32x4_t (&acc)[NT][V]) {
+#pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[t][v] = vdupq_n_s32(0);
 }
 template <int NT, int V>
 inline void store_sums(const float32x4_t (&acc)[NT][V], float* y, int64_t ldy, int v0) {
