@@ -20,16 +20,16 @@ BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test")
 os.makedirs(TMP, exist_ok=True)
 
-QTYPES = [g.Q4_0, g.Q4_1, g.Q5_0, g.Q5_1, g.Q8_0, g.Q4_K, g.Q5_K, g.Q6_K]
+QTYPES = [g.Q4_0, g.Q4_1, g.Q5_0, g.Q5_1, g.Q8_0, g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K]
 ALL = QTYPES + [g.F16, g.BF16, g.F32]
 # Worst-case |error| relative to the block's max |x| for a well-behaved quantizer (loose).
 REL = {g.Q4_0: 0.14, g.Q4_1: 0.08, g.Q5_0: 0.07, g.Q5_1: 0.04, g.Q8_0: 0.005, g.Q4_K: 0.15, g.Q5_K: 0.08,
-       g.Q6_K: 0.05, g.F16: 1e-3, g.BF16: 4e-3, g.F32: 0}
+       g.Q6_K: 0.05, g.Q2_K: 0.7, g.Q3_K: 0.3, g.F16: 1e-3, g.BF16: 4e-3, g.F32: 0}
 
 
 def within_bound(x, y, t):
     """|y - x| <= REL[t] * max|x| over each block group (256 values for the K formats)."""
-    group = 256 if t in (g.Q4_K, g.Q5_K, g.Q6_K) else 32 if x.shape[-1] % 32 == 0 else 8
+    group = 256 if t in (g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K) else 32 if x.shape[-1] % 32 == 0 else 8
     amax = np.abs(x.reshape(-1, group)).max(axis=1, keepdims=True)
     return bool(np.all(np.abs(y - x).reshape(-1, group) <= REL[t] * amax + 1e-7))
 
@@ -77,7 +77,7 @@ def expected_type(name, arr, target, keep):
     blk = g.BLOCK[target][0]
     if arr.shape[-1] % blk == 0:
         return target
-    nxt = {g.Q4_K: g.Q5_0, g.Q5_K: g.Q5_1, g.Q6_K: g.Q8_0}.get(target, g.F16)
+    nxt = {g.Q2_K: g.Q4_0, g.Q3_K: g.Q4_0, g.Q4_K: g.Q5_0, g.Q5_K: g.Q5_1, g.Q6_K: g.Q8_0}.get(target, g.F16)
     return expected_type(name, arr, nxt, keep)
 
 
@@ -113,6 +113,36 @@ class HandBuiltBlocks(unittest.TestCase):
         raw += np.float16(0.5).tobytes()
         x = quants.dequantize(raw, g.Q6_K, [256])
         self.assertEqual((x[0], x[200]), (128.0, 8.0))
+
+    def test_q2_k(self):
+        # Sub-block i: scale i % 16 (low nibble), min i // 2 (high nibble); code of element 128h + 32k + l
+        # = bits 2k of qs[32h + l], here (l + k) % 4.
+        scales = bytes((i % 16) | (i // 2) << 4 for i in range(16))
+        qs = bytes(sum(((l + k) % 4) << (2 * k) for k in range(4)) for h in range(2) for l in range(32))
+        raw = scales + qs + np.float16(0.5).tobytes() + np.float16(0.25).tobytes()
+        x = quants.dequantize(raw, g.Q2_K, [256])
+        # e = 0: sub-block 0 (sc 0, m 0), code 0; e = 37: sub-block 2 (sc 2, m 1), k 1, l 5: code 2;
+        # e = 255: sub-block 15 (sc 15, m 7), k 3, l 31: code 2.
+        self.assertEqual((x[0], x[37], x[255]), (0.0, 0.5 * 2 * 2 - 0.25, 0.5 * 15 * 2 - 0.25 * 7))
+
+    def test_q3_k(self):
+        # Scale 12 (0b001100): low nibble 12 in the high nibble of byte 4, top bits 0 in byte 8 bits 6-7;
+        # scale 1 (0b110001 = 49 - 32 = 17): low 1 in byte 1, top 0b11 at bits 0-1 of byte 9.
+        s = bytearray(12)
+        for i in range(16):
+            u = 32 + (17 if i == 1 else -20 if i == 12 else 0)
+            s[i % 8] |= (u & 0xF) << (0 if i < 8 else 4)
+            s[8 + i % 4] |= (u >> 4) << (2 * (i // 4))
+        hmask = bytes([0b00010001] * 32)  # bit 2 of the codes of k = 0 in both halves
+        qs = bytes([0b11100100] * 64)     # low bits: k -> k
+        raw = hmask + qs + bytes(s) + np.float16(0.5).tobytes()
+        x = quants.dequantize(raw, g.Q3_K, [256])
+        # e = 16: sub-block 1 (17), k 0 with bit 2: code 4 + 0 - 4 = 0; e = 48: sub-block 3 (0);
+        # e = 200: h 1, k 2, sub-block 12 (-20), code 2 - 4 = -2; e = 130: h 1, k 0, code 0 + 4 - 4.
+        self.assertEqual((x[16], x[40], x[200], x[130]), (0.0, 0.0, 0.5 * -20 * -2, 0.0))
+        x2 = quants.dequantize(hmask + bytes([0b11100101] * 64) + bytes(s) + np.float16(0.5).tobytes(), g.Q3_K,
+                               [256])
+        self.assertEqual((x2[16], x2[32 + 16]), (0.5 * 17 * 1, 0.5 * 0 * -3))
 
     def test_numpy_round_trip(self):
         rng = np.random.default_rng(3)
@@ -176,10 +206,10 @@ class CppAgainstNumpy(unittest.TestCase):
                 self.check_against_cpp(path, "numpy quantized")
 
     def test_bad_target_type_is_an_error(self):
-        p = subprocess.run([BIN, "quantize", self.src, os.path.join(TMP, "x.gguf"), "Q3_K"], capture_output=True,
+        p = subprocess.run([BIN, "quantize", self.src, os.path.join(TMP, "x.gguf"), "Q8_K"], capture_output=True,
                            text=True)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("Q3_K", p.stderr)
+        self.assertIn("Q8_K", p.stderr)
 
 
 if __name__ == "__main__":

@@ -110,20 +110,22 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, MatmulFormats, ::testing::ValuesIn(all_form
 
 TEST(Matmul, RejectsBadShapesAndTypes) {
   ThreadPool pool(1);
-  std::vector<uint8_t> raw(144 * 4);
+  std::vector<uint8_t> raw(292 * 4);
   std::vector<float> x(512), y(4);
   const auto k = Kernels::select(Isa::Auto);
   EXPECT_THROW(k.matmul(pool, {GgmlType::Q4_K, 2, 200, raw.data(), 144}, x.data(), 1, 200, y.data(), 2), Error);
   EXPECT_THROW(k.matmul(pool, {GgmlType::Q4_K, 2, 256, raw.data(), 100}, x.data(), 1, 256, y.data(), 2), Error);
-  EXPECT_THROW(k.matmul(pool, {GgmlType::Q2_K, 2, 256, raw.data(), 84}, x.data(), 1, 256, y.data(), 2), Error);
+  EXPECT_THROW(k.matmul(pool, {GgmlType::Q8_K, 2, 256, raw.data(), 292}, x.data(), 1, 256, y.data(), 2), Error);
   EXPECT_THROW(k.matmul(pool, {GgmlType::Q4_K, 2, 256, raw.data(), 144}, x.data(), 2, 100, y.data(), 2), Error);
   try {
-    Kernels::check_supported(GgmlType::Q2_K, "blk.0.ffn_down.weight");
+    Kernels::check_supported(GgmlType::Q8_K, "blk.0.ffn_down.weight");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unsupported tensor type Q2_K in tensor blk.0.ffn_down.weight");
+    EXPECT_STREQ(e.what(), "unsupported tensor type Q8_K in tensor blk.0.ffn_down.weight");
   }
   EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q6_K, "x"));
+  EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q2_K, "x"));
+  EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q3_K, "x"));
 }
 
 TEST(Matmul, EmptyShapesAndRowBounds) {

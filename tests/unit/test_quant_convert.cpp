@@ -18,6 +18,8 @@ TEST(QuantConvert, FallbackTypes) {
   EXPECT_EQ(fallback_type(GgmlType::Q4_K, 96), GgmlType::Q5_0);
   EXPECT_EQ(fallback_type(GgmlType::Q5_K, 96), GgmlType::Q5_1);
   EXPECT_EQ(fallback_type(GgmlType::Q6_K, 96), GgmlType::Q8_0);
+  EXPECT_EQ(fallback_type(GgmlType::Q2_K, 96), GgmlType::Q4_0);
+  EXPECT_EQ(fallback_type(GgmlType::Q3_K, 40), GgmlType::F16);
   EXPECT_EQ(fallback_type(GgmlType::Q4_K, 40), GgmlType::F16);
   EXPECT_EQ(fallback_type(GgmlType::Q8_0, 40), GgmlType::F16);
   EXPECT_EQ(fallback_type(GgmlType::BF16, 3), GgmlType::BF16);

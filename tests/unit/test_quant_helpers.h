@@ -15,7 +15,8 @@ namespace frugal::kernels::testing {
 inline const std::vector<GgmlType>& all_formats() {
   static const std::vector<GgmlType> v{GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
                                        GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                                       GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+                                       GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K,
+                                       GgmlType::Q3_K};
   return v;
 }
 
@@ -71,6 +72,11 @@ inline std::vector<uint8_t> random_weights(GgmlType t, int64_t rows, int64_t col
         put16(b + 2, random_scale(rng, mode));
         break;
       case GgmlType::Q6_K: put16(b + 208, random_scale(rng, mode)); break;
+      case GgmlType::Q2_K:  // d and dmin
+        put16(b + 80, random_scale(rng, mode));
+        put16(b + 82, random_scale(rng, mode));
+        break;
+      case GgmlType::Q3_K: put16(b + 108, random_scale(rng, mode)); break;
       default: put16(b, random_scale(rng, mode)); break;
     }
   }

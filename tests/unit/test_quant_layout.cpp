@@ -175,5 +175,43 @@ TEST(QuantLayout, Q6_K) {
   }
 }
 
+// Q2_K: scales byte i = (scale i % 16, min i / 2); qs byte 32h + l holds code (l + k) % 4 at bits 2k.
+TEST(QuantLayout, Q2_K) {
+  std::vector<uint8_t> b(84);
+  for (int i = 0; i < 16; ++i) b[size_t(i)] = uint8_t(i % 16 | (i / 2) << 4);
+  for (int h = 0; h < 2; ++h)
+    for (int l = 0; l < 32; ++l)
+      for (int k = 0; k < 4; ++k) b[size_t(16 + 32 * h + l)] |= uint8_t(((l + k) % 4) << (2 * k));
+  put16(b, 80, 0x3800);  // d = 0.5
+  put16(b, 82, 0x3400);  // dmin = 0.25
+  const auto x = decode(GgmlType::Q2_K, b, 256);
+  EXPECT_EQ(x[37], 0.5f * 2 * 2 - 0.25f);  // sub-block 2, quarter 1, lane 5: code 2
+  for (int e = 0; e < 256; ++e) {
+    const int i = e / 16, k = e % 128 / 32, l = e % 32;
+    EXPECT_EQ(x[e], 0.5f * float(i % 16) * float((l + k) % 4) - 0.25f * float(i / 2)) << e;
+  }
+}
+
+// Q3_K: scales i - 8 (i < 16) packed as 6-bit values + 32; codes with low bits k and bit 2 from
+// hmask[l] bit 4h + k, set for odd l.
+TEST(QuantLayout, Q3_K) {
+  std::vector<uint8_t> b(110);
+  for (int l = 0; l < 32; ++l) b[size_t(l)] = l % 2 ? 0xFF : 0x00;
+  for (int i = 0; i < 64; ++i) b[size_t(32 + i)] = 0xE4;  // low bits of quarter k = k
+  for (int i = 0; i < 16; ++i) {
+    const int u = i - 8 + 32 + (i == 5 ? 20 : 0);  // scale 5 = 17: top bits 0b11
+    b[size_t(96 + i % 8)] |= uint8_t((u & 0xF) << (i < 8 ? 0 : 4));
+    b[size_t(104 + i % 4)] |= uint8_t((u >> 4) << (2 * (i / 4)));
+  }
+  put16(b, 108, 0x3800);  // d = 0.5
+  const auto x = decode(GgmlType::Q3_K, b, 256);
+  EXPECT_EQ(x[81], 0.5f * 17 * 2);  // sub-block 5, quarter 2, odd lane: code 2 + 4 - 4
+  for (int e = 0; e < 256; ++e) {
+    const int i = e / 16, k = e % 128 / 32, l = e % 32;
+    const int sc = i - 8 + (i == 5 ? 20 : 0);
+    EXPECT_EQ(x[e], 0.5f * float(sc) * float(k + (l % 2 ? 4 : 0) - 4)) << e;
+  }
+}
+
 }  // namespace
 }  // namespace frugal::kernels

@@ -85,6 +85,23 @@ double bound(GgmlType t, const float* x, int64_t i) {
       for (int j = 0; j < 16; ++j) A = std::max(A, amax_of(x + b256 + 16 * j, 16));
       return (amax_of(x + i / 16 * 16, 16) / 32 + A / (32 * 127) * (1 + kU16) + kSub) * (1 + 1e-6);
     }
+    case GgmlType::Q2_K: {
+      // As Q4_K over 16 sub-blocks of 16 with 4-bit scales and mins and 4 levels (L = 3).
+      double R = 0, O = 0;
+      for (int j = 0; j < 16; ++j) {
+        const float* s = x + b256 + 16 * j;
+        R = std::max(R, k_range(s, 16));
+        O = std::max(O, -std::min(0.0, double(*std::min_element(s, s + 16))));
+      }
+      const double dmin = O / 15 * (1 + kU16) + kSub, d = (R + dmin) / (15 * 3) * (1 + kU16) + kSub;
+      return 0.5 * ((k_range(x + i / 16 * 16, 16) + dmin) / 3 + d) * (1 + 1e-6);
+    }
+    case GgmlType::Q3_K: {
+      // As Q6_K with q in [-4, 3] and scales up to 31: error <= one step <= max|x| / 4 + d.
+      double A = 0;
+      for (int j = 0; j < 16; ++j) A = std::max(A, amax_of(x + b256 + 16 * j, 16));
+      return (amax_of(x + i / 16 * 16, 16) / 4 + A / (4 * 31) * (1 + kU16) + kSub) * (1 + 1e-6);
+    }
     default: ADD_FAILURE(); return 0;
   }
 }
@@ -134,6 +151,7 @@ TEST_P(RoundTrip, GaussianRmsError) {
   // block maxima (~2.5 sigma per 32 values) and the coarse offsets of the affine formats.
   const double limit = t == GgmlType::F32 ? 0 : t == GgmlType::F16 ? 3e-4 : t == GgmlType::BF16 ? 3e-3
                        : t == GgmlType::Q8_0 ? 0.007 : t == GgmlType::Q6_K ? 0.025
+                       : t == GgmlType::Q2_K ? 0.45 : t == GgmlType::Q3_K ? 0.2
                        : (t == GgmlType::Q5_0 || t == GgmlType::Q5_1 || t == GgmlType::Q5_K) ? 0.05 : 0.1;
   EXPECT_LE(rel, limit) << f.name;
   RecordProperty(std::string("rel_rms_") + f.name, std::to_string(rel));

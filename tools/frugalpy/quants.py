@@ -3,7 +3,7 @@
 dequantize(raw_bytes, ggml_type, ne) -> float32 array shaped reversed(ne)
 quantize(array_f32, ggml_type) -> bytes (rows along the last numpy axis, i.e. GGUF ne[0])
 
-Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K. Block layouts
+Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K. Block layouts
 (little-endian, fp16 scales):
   Q4_0 [d][qs 16]            x = d * (q - 8); qs[j] low nibble = element j, high = j + 16
   Q4_1 [d][m][qs 16]         x = d * q + m
@@ -14,11 +14,16 @@ Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K. Block l
         x = d * sc_j * q - dmin * m_j; qs[32c + l] low nibble = element 64c + l, high = 64c + 32 + l
   Q5_K [d][dmin][scales 12][qh 32][qs 128]   bit j of qh[l] is bit 4 of element 32j + l
   Q6_K [ql 128][qh 64][scales int8 16][d]    16 sub-blocks of 16: x = d * sc_i * (q - 32)
+  Q2_K [scales 16][qs 64][d][dmin]           16 sub-blocks of 16: x = d * (s_i & 15) * q - dmin * (s_i >> 4);
+        bits 2k..2k+1 of qs[32h + l] = code of element 128h + 32k + l
+  Q3_K [hmask 32][qs 64][scales 12][d]       x = d * (sc_i - 32) * (q - 4), low code bits as Q2_K, bit
+        4h + k of hmask[l] = bit 2 of element 128h + 32k + l; sc_i: low nibble of byte i (i < 8) or high
+        nibble of byte i - 8, top two bits at bits 2 (i // 4) of byte 8 + i % 4
 Dequantization evaluates in float32 in the same order as the reference C++ (bit-exact).
 """
 import numpy as np
 
-from .gguf_io import BF16, BLOCK, F16, F32, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0
+from .gguf_io import BF16, BLOCK, F16, F32, Q2_K, Q3_K, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0
 
 f32 = np.float32
 
@@ -108,8 +113,39 @@ def _deq_q6_k(a):
     return ((d * sc) * q.astype(f32)).reshape(-1, 256)
 
 
+def _low2(qs):
+    """(nb, 64) -> (nb, 2, 4, 32) low code bits (half h, quarter k, lane l) of Q2_K / Q3_K."""
+    q = qs.reshape(-1, 2, 1, 32).astype(np.int32)
+    return (q >> (2 * np.arange(4))[None, None, :, None]) & 3
+
+
+def _deq_q2_k(a):
+    s = a[:, 0:16].astype(np.int32)
+    q = _low2(a[:, 16:80]).reshape(-1, 16, 16)
+    d, dmin = _half(a[:, 80:82])[:, :, None], _half(a[:, 82:84])[:, :, None]
+    out = (d * (s & 0xF)[:, :, None].astype(f32)) * q.astype(f32) - dmin * (s >> 4)[:, :, None].astype(f32)
+    return out.reshape(-1, 256)
+
+
+def _q3_scales(s):
+    """(nb, 12) packed -> (nb, 16) int32 scales in [-32, 31]."""
+    s = s.astype(np.int32)
+    low = np.concatenate([s[:, 0:8] & 0xF, s[:, 0:8] >> 4], axis=1)
+    i = np.arange(16)
+    high = (s[:, 8 + i % 4] >> (2 * (i // 4))) & 3
+    return (low | (high << 4)) - 32
+
+
+def _deq_q3_k(a):
+    hm = a[:, 0:32].astype(np.int32).reshape(-1, 1, 1, 32)
+    shift = (4 * np.arange(2)[:, None] + np.arange(4)[None, :])[None, :, :, None]
+    q = (_low2(a[:, 32:96]) | (((hm >> shift) & 1) << 2)).reshape(-1, 16, 16) - 4
+    d = _half(a[:, 108:110])[:, :, None]
+    return ((d * _q3_scales(a[:, 96:108])[:, :, None].astype(f32)) * q.astype(f32)).reshape(-1, 256)
+
+
 _DEQUANT = {Q4_0: _deq_q4_0, Q4_1: _deq_q4_1, Q5_0: _deq_q5_0, Q5_1: _deq_q5_1, Q8_0: _deq_q8_0,
-            Q4_K: _deq_q4_k, Q5_K: _deq_q5_k, Q6_K: _deq_q6_k}
+            Q4_K: _deq_q4_k, Q5_K: _deq_q5_k, Q6_K: _deq_q6_k, Q2_K: _deq_q2_k, Q3_K: _deq_q3_k}
 
 
 def dequantize(raw, ggml_type, ne):
@@ -253,8 +289,44 @@ def _quant_q6_k(x):
                            _hbytes(dh)], axis=1)
 
 
+def _pack_low2(q):
+    """(nb, 2, 4, 32) codes -> (nb, 64) qs bytes (bits 2k of byte 32h + l)."""
+    return ((q & 3) << (2 * np.arange(4))[None, None, :, None]).sum(axis=2).reshape(-1, 64).astype(np.uint8)
+
+
+def _quant_q2_k(x):
+    s = x.reshape(-1, 16, 16)
+    lo = np.minimum(s.min(axis=2), 0)
+    scale = (s.max(axis=2) - lo) / 3
+    dh, mh = _to_half(scale.max(axis=1) / 15), _to_half(-lo.min(axis=1) / 15)
+    sc = np.clip(np.round(scale * _safe_inv(dh)[:, None]), 0, 15).astype(np.int32)
+    m = np.clip(np.round(-lo * _safe_inv(mh)[:, None]), 0, 15).astype(np.int32)
+    step = dh.astype(f32)[:, None] * sc.astype(f32)
+    off = mh.astype(f32)[:, None] * m.astype(f32)
+    q = np.clip(np.round((s + off[:, :, None]) * _safe_inv(step)[:, :, None]), 0, 3).astype(np.int32)
+    return np.concatenate([(sc | (m << 4)).astype(np.uint8), _pack_low2(q.reshape(-1, 2, 4, 32)), _hbytes(dh),
+                           _hbytes(mh)], axis=1)
+
+
+def _quant_q3_k(x):
+    s = x.reshape(-1, 16, 16)
+    scale = _signed_absmax(s.reshape(-1, 16)).reshape(-1, 16) / -4
+    dh = _to_half(np.abs(scale).max(axis=1) / 31)
+    sc = np.clip(np.round(scale * _safe_inv(dh)[:, None]), -32, 31).astype(np.int32)
+    step = dh.astype(f32)[:, None] * sc.astype(f32)
+    q = np.clip(np.round(s * _safe_inv(step)[:, :, None]) + 4, 0, 7).astype(np.int32).reshape(-1, 2, 4, 32)
+    shift = (4 * np.arange(2)[:, None] + np.arange(4)[None, :])[None, :, :, None]
+    hmask = ((q >> 2) << shift).sum(axis=(1, 2)).astype(np.uint8)
+    u = sc + 32
+    packed = np.empty((x.shape[0], 12), np.int32)
+    packed[:, 0:8] = (u[:, 0:8] & 0xF) | ((u[:, 8:16] & 0xF) << 4)
+    packed[:, 8:12] = sum((u[:, 4 * j:4 * j + 4] >> 4) << (2 * j) for j in range(4))
+    return np.concatenate([hmask, _pack_low2(q), packed.astype(np.uint8), _hbytes(dh)], axis=1)
+
+
 _QUANT = {Q4_0: _quant_q4_0, Q4_1: _quant_q4_1, Q5_0: _quant_q5_0, Q5_1: _quant_q5_1, Q8_0: _quant_q8_0,
-          Q4_K: _quant_q4_k, Q5_K: _quant_q5_k, Q6_K: _quant_q6_k}
+          Q4_K: _quant_q4_k, Q5_K: _quant_q5_k, Q6_K: _quant_q6_k, Q2_K: _quant_q2_k,
+          Q3_K: _quant_q3_k}
 
 
 def quantize(arr, ggml_type):

@@ -64,6 +64,26 @@ struct BlockQ6_K {
   uint16_t d;
 };
 
+// Q2_K: 16 sub-blocks of 16; x = d * (scales[s] & 15) * q - dmin * (scales[s] >> 4), q in [0, 3].
+// Per half h (128 values): bits 2k..2k+1 of qs[32h + l] are the code of element 128h + 32k + l
+// (l < 32; sub-block 8h + 2k for l < 16, 8h + 2k + 1 above).
+struct BlockQ2_K {
+  uint8_t scales[kQKK / 16];
+  uint8_t qs[kQKK / 4];
+  uint16_t d;
+  uint16_t dmin;
+};
+// Q3_K: 16 sub-blocks of 16; x = d * (sc[s] - 32) * (q - 4), q in [0, 7]. The low two bits of q
+// are laid out as Q2_K's qs; bit 4h + k of hmask[l] is bit 2 of element 128h + 32k + l. The
+// 6-bit sc are packed in 12 bytes (see unpack_q3_scales).
+struct BlockQ3_K {
+  uint8_t hmask[kQKK / 8];
+  uint8_t qs[kQKK / 4];
+  uint8_t scales[12];
+  uint16_t d;
+};
+
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110);
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
@@ -85,6 +105,27 @@ inline void pack_k4_scales(const uint8_t* sc, const uint8_t* m, uint8_t* s) {
     s[j] = uint8_t((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
     s[j + 4] = uint8_t((m[j] & 63) | ((m[j + 4] >> 4) << 6));
     s[j + 8] = uint8_t((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+  }
+}
+
+// Unpacks the 12-byte Q3_K scale field into 16 signed scales (sc - 32, in [-32, 31]): the low
+// nibbles of bytes 0..7 are scales 0..7, their high nibbles scales 8..15; bits 2i..2i+1 of byte
+// 8 + k are the top bits of scale 4i + k.
+inline void unpack_q3_scales(const uint8_t* s, int8_t* out) {
+  for (int i = 0; i < 16; ++i) {
+    const int low = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
+    const int high = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+    out[i] = int8_t((low | high << 4) - 32);
+  }
+}
+
+// Inverse of unpack_q3_scales (sc in [-32, 31]).
+inline void pack_q3_scales(const int8_t* sc, uint8_t* s) {
+  for (int i = 0; i < 12; ++i) s[i] = 0;
+  for (int i = 0; i < 16; ++i) {
+    const int u = sc[i] + 32;
+    s[i % 8] = uint8_t(s[i % 8] | (u & 0xF) << (i < 8 ? 0 : 4));
+    s[8 + i % 4] = uint8_t(s[8 + i % 4] | (u >> 4) << (2 * (i / 4)));
   }
 }
 

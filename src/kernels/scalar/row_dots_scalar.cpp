@@ -143,6 +143,55 @@ void dot_q6_k(const uint8_t* w, const ActRows& x, int nt, float* out) {
   for (int t = 0; t < nt; ++t) out[t] = acc[t];
 }
 
+// Q2_K / Q3_K: 16 sub-blocks of 16; the low two code bits per element e of half h, quarter k,
+// lane l sit at bits 2k of qs[32h + l].
+void low2_codes(const uint8_t* qs, int8_t* q) {
+  for (int e = 0; e < kQKK; ++e) q[e] = int8_t((qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3);
+}
+
+// sum_s d * sc_s * dot(q_s, x_s) - dmin * m_s * bsum_s.
+void dot_q2_k(const uint8_t* w, const ActRows& x, int nt, float* out) {
+  float acc[kMaxTile] = {};
+  for (int64_t b = 0; b < x.cols / kQKK; ++b) {
+    const auto blk = load_block<BlockQ2_K>(w, b);
+    int8_t q[kQKK];
+    low2_codes(blk.qs, q);
+    const float d = fp16_to_float(blk.d), dmin = fp16_to_float(blk.dmin);
+    for (int t = 0; t < nt; ++t) {
+      const int8_t* qx = x.qs(t) + kQKK * b;
+      const int16_t* bs = x.bsums(t) + 16 * b;
+      int isum = 0, msum = 0;
+      for (int j = 0; j < 16; ++j) {
+        isum += (blk.scales[j] & 0xF) * dot_i8(q + 16 * j, qx + 16 * j, 16);
+        msum += (blk.scales[j] >> 4) * bs[j];
+      }
+      acc[t] += x.d(t)[b] * (d * float(isum) - dmin * float(msum));
+    }
+  }
+  for (int t = 0; t < nt; ++t) out[t] = acc[t];
+}
+
+// sum_s d * sc_s * dot(q_s - 4, x_s), with q_s in [0, 7] (the 4 subtracted through bsum_s).
+void dot_q3_k(const uint8_t* w, const ActRows& x, int nt, float* out) {
+  float acc[kMaxTile] = {};
+  for (int64_t b = 0; b < x.cols / kQKK; ++b) {
+    const auto blk = load_block<BlockQ3_K>(w, b);
+    int8_t q[kQKK], sc[16];
+    low2_codes(blk.qs, q);
+    for (int e = 0; e < kQKK; ++e) q[e] = int8_t(q[e] | ((blk.hmask[e % 32] >> (e / 128 * 4 + e % 128 / 32)) & 1) << 2);
+    unpack_q3_scales(blk.scales, sc);
+    const float d = fp16_to_float(blk.d);
+    for (int t = 0; t < nt; ++t) {
+      const int8_t* qx = x.qs(t) + kQKK * b;
+      const int16_t* bs = x.bsums(t) + 16 * b;
+      int isum = 0;
+      for (int j = 0; j < 16; ++j) isum += sc[j] * (dot_i8(q + 16 * j, qx + 16 * j, 16) - 4 * bs[j]);
+      acc[t] += x.d(t)[b] * d * float(isum);
+    }
+  }
+  for (int t = 0; t < nt; ++t) out[t] = acc[t];
+}
+
 // Float weights: convert 256 values at a time, then f32 dots with every activation row.
 template <DequantizeRowFn Convert, int Bytes>
 void dot_float(const uint8_t* w, const ActRows& x, int nt, float* out) {
@@ -176,6 +225,8 @@ RowDotFn scalar_row_dot(GgmlType t) {
     case GgmlType::Q4_K: return dot_k_affine<BlockQ4_K>;
     case GgmlType::Q5_K: return dot_k_affine<BlockQ5_K>;
     case GgmlType::Q6_K: return dot_q6_k;
+    case GgmlType::Q2_K: return dot_q2_k;
+    case GgmlType::Q3_K: return dot_q3_k;
     default: return nullptr;
   }
 }
