@@ -2,7 +2,7 @@
 
 For llama (llama2-style and llama3 rope scaling), qwen2 (q/k/v biases) and qwen3 (q/k RMSNorm, explicit
 head_dim), a small seeded random model is written as GGUF (F32, F16, BF16, and via `frugal quantize` Q8_0,
-Q4_0, Q4_K, Q5_K, Q6_K), then the engine's logits for 32 tokens are compared with the reference run
+Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K), then the engine's logits for 32 tokens are compared with the reference run
 on exactly the weights the GGUF holds (read back, dequantized with frugalpy.quants, un-permuted).
 
 Metric, per row i (logits after token i):  err_i = max_j |engine_ij - ref_ij| / max_j |ref_ij|.
@@ -41,7 +41,7 @@ BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.path.join(os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test"), "logits_dense")
 TOL, FAST_TOP1 = 1e-4, 0.8
 N_TOK, PREFILL = 32, 16
-QTYPES = ["Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"]
+QTYPES = ["Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"]
 
 BASE = dict(vocab_size=512, hidden_size=256, intermediate_size=512, num_hidden_layers=2,
             num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, max_position_embeddings=256)

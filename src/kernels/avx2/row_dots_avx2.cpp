@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C row-dot kernels: maddubs/madd integer dots, F16C float conversion.
 #include "kernels/x86/x86_float.h"
 #include "kernels/x86/x86_kquants.h"
+#include "kernels/x86/x86_kquants_low.h"
 #include "kernels/x86/x86_legacy.h"
 
 namespace frugal::kernels {
@@ -42,6 +43,8 @@ RowDotFn avx2_row_dot(GgmlType t) {
     case GgmlType::Q4_K: return by_tile<KAffineKernel<O, false>>;
     case GgmlType::Q5_K: return by_tile<KAffineKernel<O, true>>;
     case GgmlType::Q6_K: return by_tile<Q6KKernel<O>>;
+    case GgmlType::Q2_K: return by_tile<Q2KKernel<O>>;
+    case GgmlType::Q3_K: return by_tile<Q3KKernel<O>>;
     default: return nullptr;
   }
 }

@@ -6,6 +6,7 @@
 #pragma GCC target("no-avxvnni,no-avx512bf16")
 #include "kernels/x86/x86_float.h"
 #include "kernels/x86/x86_kquants.h"
+#include "kernels/x86/x86_kquants_low.h"
 #include "kernels/x86/x86_legacy.h"
 
 namespace frugal::kernels {
@@ -40,6 +41,8 @@ RowDotFn avx512_row_dot(GgmlType t) {
     case GgmlType::Q4_K: return by_tile<KAffineKernel<O, false>>;
     case GgmlType::Q5_K: return by_tile<KAffineKernel<O, true>>;
     case GgmlType::Q6_K: return by_tile<Q6KKernel<O>>;
+    case GgmlType::Q2_K: return by_tile<Q2KKernel<O>>;
+    case GgmlType::Q3_K: return by_tile<Q3KKernel<O>>;
     default: return nullptr;
   }
 }
