@@ -33,7 +33,8 @@ void by_tile(const uint8_t* w, const ActRows& x, int nt, float* out) {
 RowDotFn scalar_row_dot(GgmlType t);
 RowDotFn avx2_row_dot(GgmlType t);
 RowDotFn avx512_row_dot(GgmlType t);
-RowDotFn neon_row_dot(GgmlType t);  // ARM64 builds only
+RowDotFn neon_row_dot(GgmlType t);      // ARM64 builds only
+RowDotFn neon_row_dot_low(GgmlType t);  // Q2_K, Q3_K (used by neon_row_dot)
 
 // Most activation rows one Rows16 micro-kernel call handles.
 constexpr int kGemmTile = 8;
@@ -60,6 +61,8 @@ Rows16Fn avx2_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx
 // nullptr for formats without one.
 constexpr int kPairTile = 6;
 Rows16Fn avx512_rows16_pair(GgmlType t);
+// Q2_K and Q3_K: the one-group kernels, or with pair = true the pair kernels (used by the two above).
+Rows16Fn avx512_rows16_low(GgmlType t, bool pair);
 // The NEON kernels (ARM64 builds only; WeightLayout::Rows16, as AVX-512's; every format with
 // the layout).
 Rows16Fn neon_rows16(GgmlType t);

@@ -70,6 +70,12 @@ Rows16Fn rows16_kernel(Isa isa, WeightLayout layout, GgmlType t) {
   return nullptr;
 }
 
+// Whether ISA I has a Rows16 kernel for type t in its layout.
+template <Isa I>
+bool has_rows16_kernel(GgmlType t) {
+  return rows16_kernel(I, rows16_layout(I), t) != nullptr;
+}
+
 bool runs_rows16(Isa isa, const WeightMatrix& w) { return rows16_kernel(isa, w.layout, w.type) != nullptr; }
 
 std::vector<uint8_t> plain_copy(const WeightMatrix& w) {
@@ -91,10 +97,15 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // AVX-512, AVX2 and NEON have Rows16 kernels for every format with the layout (each in its own).
+  // AVX-512, AVX2 and NEON have Rows16 kernels (each in its own layout); AVX2 and NEON not for
+  // Q2_K and Q3_K, which they keep in the file's layout.
   const WeightLayout layout = rows16_layout(isa_);
   if (!is_rows16(layout)) return nullptr;
-  return std::make_unique<WeightRepacker>(pool, RepackOptions{.layout = layout, .release_sources = true});
+  bool (*has_kernel)(GgmlType) = isa_ == Isa::Avx512 ? has_rows16_kernel<Isa::Avx512>
+                                 : isa_ == Isa::Avx2 ? has_rows16_kernel<Isa::Avx2>
+                                                     : has_rows16_kernel<Isa::Neon>;
+  return std::make_unique<WeightRepacker>(
+      pool, RepackOptions{.layout = layout, .release_sources = true, .has_kernel = has_kernel});
 }
 
 void Kernels::dequantize_row(const WeightMatrix& w, int64_t row, float* out) const {

@@ -24,7 +24,7 @@ inline void accumulate(float* y, bool first, __m512 v) {
 // exact (integer sums, and a power-of-two scale commutes with float rounding).
 template <bool kHigh, int G, int NT>
 struct KAffineRows16G {
-  static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256;
+  static constexpr int kGroup = 16 * (kHigh ? 176 : 144), kQs = kHigh ? 768 : 256, kBlockElems = kQKK;
   // gstride: bytes from one group to the next; y + 16 i: outputs of group i.
   static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30), m4hi = _mm512_set1_epi8(char(0xF0));
@@ -160,7 +160,7 @@ struct KAffineRows16G {
 // Q6_K, G groups at once.
 template <int G, int NT>
 struct Q6KRows16G {
-  static constexpr int kGroup = 16 * 210;
+  static constexpr int kGroup = 16 * 210, kBlockElems = kQKK;
   static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
     g += b0 * kGroup;
@@ -259,7 +259,7 @@ struct Q6KRows16G {
 // 128 sum x, so each integer sum starts at -128 sum x (from the activation row).
 template <int G, int NT>
 struct Q8_0Rows16G {
-  static constexpr int kGroup = 16 * 34;
+  static constexpr int kGroup = 16 * 34, kBlockElems = kQK;
   static void run(const uint8_t* g, int64_t gstride, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
     __m512 acc[G][NT];
 #pragma GCC unroll 16
@@ -298,20 +298,6 @@ struct Q8_0Rows16G {
   }
 };
 
-// One group per call (gstride unused) or two consecutive groups (the pair kernels).
-template <template <int, int> class K, int NT>
-struct One {
-  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
-    K<1, NT>::run(g, 0, x, b0, b1, y, ldy);
-  }
-};
-template <template <int, int> class K, int NT>
-struct Two {
-  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
-    const int64_t nb = x.cols / (K<2, NT>::kGroup == 16 * 34 ? kQK : kQKK);
-    K<2, NT>::run(g, nb * K<2, NT>::kGroup, x, b0, b1, y, ldy);
-  }
-};
 template <int G, int NT>
 using Q4KG = KAffineRows16G<false, G, NT>;
 template <int G, int NT>
@@ -339,7 +325,7 @@ Rows16Fn avx512_rows16_pair(GgmlType t) {
     case GgmlType::Q4_K: return by_tile_pair<Q4KTwo>;
     case GgmlType::Q6_K: return by_tile_pair<Q6KTwo>;
     case GgmlType::Q8_0: return by_tile_pair<Q8_0Two>;
-    default: return nullptr;
+    default: return avx512_rows16_low(t, true);
   }
 }
 
@@ -349,6 +335,8 @@ Rows16Fn avx512_rows16(GgmlType t) {
     case GgmlType::Q5_K: return by_tile_rows16<Q5KOne>;
     case GgmlType::Q6_K: return by_tile_rows16<Q6KOne>;
     case GgmlType::Q8_0: return by_tile_rows16<Q8_0One>;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K: return avx512_rows16_low(t, false);
     default: return avx512_rows16_legacy(t);
   }
 }

@@ -41,6 +41,20 @@ inline void keep_in_register(__m512i& v) { __asm__("" : "+v"(v)); }
 // Bits where `mask` is 1 from a, the others from b.
 inline __m512i select_bits(__m512i mask, __m512i a, __m512i b) { return _mm512_ternarylogic_epi32(a, b, mask, 0xE4); }
 
+// One group per call (gstride unused) or two consecutive groups (the pair kernels).
+template <template <int, int> class K, int NT>
+struct One {
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    K<1, NT>::run(g, 0, x, b0, b1, y, ldy);
+  }
+};
+template <template <int, int> class K, int NT>
+struct Two {
+  static void run(const uint8_t* g, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const int64_t nb = x.cols / (K<2, NT>::kBlockElems);
+    K<2, NT>::run(g, nb * K<2, NT>::kGroup, x, b0, b1, y, ldy);
+  }
+};
 // One 16-row group per call, tiles of up to kGemmTile tokens.
 template <template <int> class K>
 void by_tile_rows16(const uint8_t* g, const ActRows& x, const Rows16Call& c) {

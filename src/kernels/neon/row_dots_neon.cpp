@@ -241,7 +241,7 @@ RowDotFn neon_row_dot(GgmlType t) {
     case GgmlType::Q4_K: return by_tile<KAffineKernel<false>>;
     case GgmlType::Q5_K: return by_tile<KAffineKernel<true>>;
     case GgmlType::Q6_K: return by_tile<Q6KKernel>;
-    default: return nullptr;
+    default: return neon_row_dot_low(t);
   }
 }
 

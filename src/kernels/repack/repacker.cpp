@@ -46,6 +46,7 @@ void repack_rows16(ThreadPool& pool, const WeightMatrix& m, int64_t count, uint6
 
 void WeightRepacker::prepare(const std::string& /*name*/, WeightMatrix& m, int64_t count, uint64_t stride) {
   if (!can_repack_rows16(m) || count < 1 || stride < m.bytes() || !is_rows16(options_.layout)) return;
+  if (options_.has_kernel && !options_.has_kernel(m.type)) return;
   if (auto it = done_.find(m.data); it != done_.end()) {  // bound twice: share the copy
     m.data = it->second;
     m.layout = options_.layout;

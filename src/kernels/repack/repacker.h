@@ -18,6 +18,8 @@ struct RepackOptions {
   // prepare() drops the process's pages of each original, which must then lie in a read-only
   // file mapping (as a GgufFile's tensors do) so they can be re-read.
   bool release_sources = false;
+  // Formats to repack (those the ISA has Rows16 kernels for); nullptr: every one with the layout.
+  bool (*has_kernel)(GgmlType) = nullptr;
 };
 
 class WeightRepacker final : public WeightPreparer {

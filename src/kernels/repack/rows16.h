@@ -55,6 +55,12 @@ void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t
 //                 qs[4k .. 4k + 3] (low nibbles: elements 4k + i, high: 16 + 4k + i).
 //  Q5_K (2816 B): Q4_K's 256 header bytes | 8 qh vectors k: lane r = row r's qh[4k .. 4k + 3]
 //                 | Q4_K's 32 qs vectors.
+//  Q2_K (1344 B): d[16] | dmin[16] | scales: byte 16j + r = row r's scales[j] (scale | min << 4 of
+//                 sub-block j) | 16 qs vectors i: lane r = row r's qs[4i .. 4i + 3], whose bits
+//                 2k..2k+1 are the codes of elements 128 (i / 8) + 32k + 4 (i % 8) + 0..3.
+//  Q3_K (1760 B): d[16] | scales: byte 16m + r = row r's packed scale byte m (m < 12) | 8 hmask
+//                 vectors i: lane r = row r's hmask[4i .. 4i + 3] | 16 qs vectors as Q2_K's.
+//                 Only AVX-512 has kernels for these two (the others keep them Plain).
 
 // A legacy format's group block column (Q4_0, Q4_1, Q5_0, Q5_1 above) for the kernels: values
 // x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
@@ -69,6 +75,12 @@ using Q4_0Rows16Layout = LegacyRows16Layout<false, false, 8>;
 using Q4_1Rows16Layout = LegacyRows16Layout<true, false, 0>;
 using Q5_0Rows16Layout = LegacyRows16Layout<false, true, 16>;
 using Q5_1Rows16Layout = LegacyRows16Layout<true, true, 0>;
+
+// Byte offsets in a Q2_K / Q3_K group's block column, and the conversions of one row's block.
+constexpr int kQ2Rows16D = 0, kQ2Rows16Dmin = 32, kQ2Rows16Scales = 64, kQ2Rows16Qs = 320;
+constexpr int kQ3Rows16D = 0, kQ3Rows16Scales = 32, kQ3Rows16Hmask = 224, kQ3Rows16Qs = 736;
+void q2_k_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group);
+void q3_k_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group);
 
 // Byte offsets in a Q6_K group's block column: ql vector s (0, 1) and the qh vector of sub-block j.
 constexpr int q6_rows16_ql(int j, int s) { return 288 + 192 * j + 64 * s; }
