@@ -104,8 +104,11 @@ TEST(MatmulBatch, GatheredRowsEqualMatmulOnTheGatheredCopy) {
   ws.push_back(make(GgmlType::Q8_0, 32, E, true, rng));
   ws.push_back(make(GgmlType::F32, 8, E, false, rng));
   ws.push_back(make(GgmlType::Q4_K, 16, E, false, rng));  // Plain
+  ws.push_back(make(GgmlType::Q2_K, 32, E, true, rng));
+  ws.push_back(make(GgmlType::Q3_K, 16, E, true, rng));
   const auto x = random_acts(size_t(n_src * E), rng, Scales::Mixed);
-  const std::vector<std::vector<int32_t>> picks = {{8, 0, 3, 3, 5, 1, 7, 2}, {4}, {0, 8}, {6, 2, 2}, {1, 5, 8}};
+  const std::vector<std::vector<int32_t>> picks = {{8, 0, 3, 3, 5, 1, 7, 2}, {4}, {0, 8}, {6, 2, 2}, {1, 5, 8},
+                                                   {2, 4, 6, 8, 1, 3, 5, 7, 0, 2, 4}, {7}};
   for_each_setup([&](const Kernels& k, ThreadPool& pool) {
     Expected batch;
     for (size_t i = 0; i < ws.size(); ++i) {
