@@ -160,21 +160,13 @@ void quantize_row_q5_k(const float* src, uint8_t* dst, int64_t n) {
 void quantize_row_q6_k(const float* src, uint8_t* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float* x = src + i * kQKK;
-    float scale[16], max_abs_scale = 0;
-    for (int j = 0; j < 16; ++j) {
-      float mx = 0;
-      for (int l = 0; l < 16; ++l)
-        if (std::fabs(x[16 * j + l]) > std::fabs(mx)) mx = x[16 * j + l];
-      scale[j] = mx / -32.0f;
-      max_abs_scale = std::max(max_abs_scale, std::fabs(scale[j]));
-    }
     BlockQ6_K b{};
-    b.d = fp16_round_up(max_abs_scale / 127.0f);
+    int sc[16];
+    b.d = signed_sub_scales(x, 32.0f, 127.0f, sc);
     const float d = fp16_to_float(b.d);
     for (int j = 0; j < 16; ++j) {
-      const float mag = d > 0 ? std::min(127.0f, std::ceil(std::fabs(scale[j]) / d)) : 0.0f;
-      b.scales[j] = int8_t(scale[j] < 0 ? -mag : mag);
-      const float step = d * float(b.scales[j]);
+      b.scales[j] = int8_t(sc[j]);
+      const float step = d * float(sc[j]);
       const float inv = step != 0 ? 1.0f / step : 0.0f;
       for (int l = 0; l < 16; ++l) {
         const int e = 16 * j + l, q = round_clamp(x[e] * inv + 32.0f, 0, 63);

@@ -110,21 +110,13 @@ void quantize_row_q2_k(const float* src, uint8_t* dst, int64_t n) {
 void quantize_row_q3_k(const float* src, uint8_t* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float* x = src + i * kQKK;
-    float scale[16], max_abs_scale = 0;
-    for (int j = 0; j < 16; ++j) {
-      float mx = 0;
-      for (int l = 0; l < 16; ++l)
-        if (std::fabs(x[16 * j + l]) > std::fabs(mx)) mx = x[16 * j + l];
-      scale[j] = mx / -4.0f;
-      max_abs_scale = std::max(max_abs_scale, std::fabs(scale[j]));
-    }
     BlockQ3_K b{};
-    b.d = fp16_round_up(max_abs_scale / 31.0f);
+    int sc[16];
+    b.d = signed_sub_scales(x, 4.0f, 31.0f, sc);
     const float d = fp16_to_float(b.d);
-    int8_t sc[16];
+    int8_t packed[16];
     for (int j = 0; j < 16; ++j) {
-      const float mag = d > 0 ? std::min(31.0f, std::ceil(std::fabs(scale[j]) / d)) : 0.0f;
-      sc[j] = int8_t(scale[j] < 0 ? -mag : mag);
+      packed[j] = int8_t(sc[j]);
       const float step = d * float(sc[j]);
       const float inv = step != 0 ? 1.0f / step : 0.0f;
       for (int l = 0; l < 16; ++l) {
@@ -133,7 +125,7 @@ void quantize_row_q3_k(const float* src, uint8_t* dst, int64_t n) {
         b.hmask[e % 32] = uint8_t(b.hmask[e % 32] | (q >> 2) << (e / 128 * 4 + e % 128 / 32));
       }
     }
-    pack_q3_scales(sc, b.scales);
+    pack_q3_scales(packed, b.scales);
     store_block(dst, i, b);
   }
 }

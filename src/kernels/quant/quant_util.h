@@ -1,6 +1,7 @@
 // Small helpers shared by the reference quantizers: rounding and fp16 scale encoding.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -35,6 +36,28 @@ inline uint16_t fp16_round_up(float v) {
   if (h >= 0x7bff) return 0x7bff;
   if (fp16_to_float(h) < v) ++h;
   return h;
+}
+
+// Signed scales of 16 sub-blocks of 16 values (Q6_K, Q3_K): the value of largest magnitude of
+// sub-block j maps to code -half, i.e. its step is max / -half; d (the fp16 returned) is the
+// largest |step| / smax rounded up, and sc[j] = the step in units of d, its magnitude rounded up
+// (<= smax), so only a value opposite the extreme can clamp, by at most one step.
+inline uint16_t signed_sub_scales(const float* x, float half, float smax, int* sc) {
+  float step[16], max_abs = 0;
+  for (int j = 0; j < 16; ++j) {
+    float mx = 0;
+    for (int l = 0; l < 16; ++l)
+      if (std::fabs(x[16 * j + l]) > std::fabs(mx)) mx = x[16 * j + l];
+    step[j] = mx / -half;
+    max_abs = std::max(max_abs, std::fabs(step[j]));
+  }
+  const uint16_t dh = fp16_round_up(max_abs / smax);
+  const float d = fp16_to_float(dh);
+  for (int j = 0; j < 16; ++j) {
+    const float mag = d > 0 ? std::min(smax, std::ceil(std::fabs(step[j]) / d)) : 0.0f;
+    sc[j] = int(step[j] < 0 ? -mag : mag);
+  }
+  return dh;
 }
 
 }  // namespace frugal::kernels
