@@ -57,6 +57,7 @@ Rows16Fn avx512_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by a
 // The AVX2 kernels (every format with the layout, as for AVX-512; call only after a CPU check).
 Rows16Fn avx2_rows16(GgmlType t);
 Rows16Fn avx2_rows16_legacy(GgmlType t);  // Q4_0, Q4_1, Q5_0, Q5_1 (used by avx2_rows16)
+Rows16Fn avx2_rows16_low(GgmlType t);     // Q2_K, Q3_K (used by avx2_rows16)
 // Pair kernels: two consecutive groups (32 rows: y[t * ldy + r], r < 32) per call, nt <= kPairTile;
 // nullptr for formats without one.
 constexpr int kPairTile = 6;

@@ -97,8 +97,8 @@ void Kernels::check_supported(GgmlType type, const std::string& tensor_name) {
 }
 
 std::unique_ptr<WeightPreparer> Kernels::weight_preparer(ThreadPool& pool) const {
-  // AVX-512, AVX2 and NEON have Rows16 kernels (each in its own layout); AVX2 and NEON not for
-  // Q2_K and Q3_K, which they keep in the file's layout.
+  // AVX-512, AVX2 and NEON have Rows16 kernels (each in its own layout); NEON not for Q2_K and
+  // Q3_K, which it keeps in the file's layout.
   const WeightLayout layout = rows16_layout(isa_);
   if (!is_rows16(layout)) return nullptr;
   bool (*has_kernel)(GgmlType) = isa_ == Isa::Avx512 ? has_rows16_kernel<Isa::Avx512>

@@ -191,12 +191,13 @@ TEST_P(Rows16, NanActivationsPropagate) {
 
 // The largest codes with activations at the quantizer's limit (+-127 in every position): the
 // AVX2 kernels add several vpmaddubsw results in int16 (Q4_K: 8 per sub-block, Q5_K: 4, Q6_K: 2,
-// Q4_1: 8 per block, Q5_1: 4) and
+// Q2_K and Q3_K: 4, Q4_1: 8 per block, Q5_1: 4) and
 // take Q8_0's -128 code by its magnitude; a bound one too loose saturates here.
 TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
   const int64_t rows = 32, cols = 512;
   const uint16_t d = float_to_fp16(0.01f);
-  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::Q4_1, GgmlType::Q5_1}) {
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::Q4_1, GgmlType::Q5_1,
+                     GgmlType::Q2_K, GgmlType::Q3_K}) {
     const FormatDesc& f = format_of(t);
     const int64_t nb = cols / f.block_elems;
     std::vector<uint8_t> plain(size_t(rows * nb) * f.block_bytes);
@@ -220,6 +221,17 @@ TEST(Rows16Extremes, LargestCodesDoNotSaturate) {
         std::memset(q->scales, low ? 0x80 : 0x7F, sizeof q->scales);  // -128 / 127
         std::memset(q->ql, low ? 0x00 : 0xFF, sizeof q->ql);
         std::memset(q->qh, low ? 0x00 : 0xFF, sizeof q->qh);
+      } else if (t == GgmlType::Q2_K) {  // codes 3 / 0, scales and mins 15
+        auto* q = reinterpret_cast<BlockQ2_K*>(blk);
+        q->d = d, q->dmin = low ? d : 0;
+        std::memset(q->scales, 0xFF, sizeof q->scales);
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
+      } else if (t == GgmlType::Q3_K) {  // codes 7 / 0 (x = 3 / -4 steps), scales 31 / -32
+        auto* q = reinterpret_cast<BlockQ3_K*>(blk);
+        q->d = d;
+        std::memset(q->scales, low ? 0x00 : 0xFF, sizeof q->scales);
+        std::memset(q->hmask, low ? 0x00 : 0xFF, sizeof q->hmask);
+        std::memset(q->qs, low ? 0x00 : 0xFF, sizeof q->qs);
       } else if (t == GgmlType::Q4_1) {  // codes 15 / 0 (Q4_0 has the same codes)
         auto* q = reinterpret_cast<BlockQ4_1*>(blk);
         q->d = d, q->m = low ? d : 0;
@@ -335,13 +347,13 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       EXPECT_EQ(m.layout, kernel ? rows16_layout(isa) : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
-  // Every format with the layout has an AVX-512 kernel for it, and an AVX2 and a NEON one except
-  // Q2_K and Q3_K (which those keep Plain, as the first loop checks).
+  // Every format with the layout has an AVX-512 and an AVX2 kernel for it, and a NEON one except
+  // Q2_K and Q3_K (which NEON keeps Plain, as the first loop checks).
   for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : all_formats()) {
       const bool low = t == GgmlType::Q2_K || t == GgmlType::Q3_K;
-      EXPECT_EQ(has_rows16_layout(t) && (isa == Isa::Avx512 || !low), rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
+      EXPECT_EQ(has_rows16_layout(t) && (isa != Isa::Neon || !low), rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
           << isa_name(isa) << " " << format_of(t).name;
     }
   }

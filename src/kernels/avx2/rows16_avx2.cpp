@@ -400,6 +400,8 @@ Rows16Fn avx2_rows16(GgmlType t) {
     case GgmlType::Q5_K: return by_tile<Q5KRows16, kGemmTile>;
     case GgmlType::Q6_K: return by_tile<Q6KRows16, kGemmTile>;
     case GgmlType::Q8_0: return by_tile<Q8_0Rows16, kGemmTile>;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K: return avx2_rows16_low(t);
     default: return avx2_rows16_legacy(t);
   }
 }

@@ -60,7 +60,7 @@ void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t
 //                 2k..2k+1 are the codes of elements 128 (i / 8) + 32k + 4 (i % 8) + 0..3.
 //  Q3_K (1760 B): d[16] | scales: byte 16m + r = row r's packed scale byte m (m < 12) | 8 hmask
 //                 vectors i: lane r = row r's hmask[4i .. 4i + 3] | 16 qs vectors as Q2_K's.
-//                 Only AVX-512 has kernels for these two (the others keep them Plain).
+//                 The same in Rows16Avx2; NEON has no kernels for these two (keeps them Plain).
 
 // A legacy format's group block column (Q4_0, Q4_1, Q5_0, Q5_1 above) for the kernels: values
 // x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
