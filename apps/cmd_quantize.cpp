@@ -44,6 +44,8 @@ uint32_t file_type_of(GgmlType t) {
     case GgmlType::Q5_1: return 9;
     case GgmlType::Q2_K: return 10;
     case GgmlType::Q3_K: return 11;  // Q3_K_S
+    case GgmlType::IQ4_NL: return 25;
+    case GgmlType::IQ4_XS: return 30;
     case GgmlType::Q4_K: return 14;  // Q4_K_S
     case GgmlType::Q5_K: return 16;  // Q5_K_S
     case GgmlType::Q6_K: return 18;
@@ -64,7 +66,9 @@ GgmlType choose_type(const GgufTensorInfo& t, GgmlType target, const QuantizeArg
 void quantize(const QuantizeArgs& a) {
   const auto target = ggml_type_from_name(a.type);
   FRUGAL_CHECK(target && kernels::find_format(*target),
-               "unknown target type '{}' (expected Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K F16 BF16 F32)", a.type);
+               "unknown target type '{}' (expected Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS "
+               "F16 BF16 F32)",
+               a.type);
   auto in = GgufFile::open(a.input);
   GgufWriter w;
   for (const auto& [key, v] : in->metadata())
@@ -107,7 +111,8 @@ void register_quantize(CLI::App& app) {
       "blocks fall back to Q5_0/Q5_1/Q8_0/F16 as in llama.cpp). TYPE F32 dequantizes everything.");
   cmd->add_option("input", args->input, "input GGUF file")->required()->check(CLI::ExistingFile);
   cmd->add_option("output", args->output, "output GGUF file")->required();
-  cmd->add_option("type", args->type, "Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K F16 BF16 F32")->required();
+  cmd->add_option("type", args->type, "Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS F16 BF16 F32")
+      ->required();
   cmd->add_option("--keep-f32", args->keep_f32,
                   "tensor names to keep in F32 (glob patterns with * and ?; repeat or separate with commas)")
       ->delimiter(',');

@@ -10,7 +10,7 @@
 namespace frugal {
 
 namespace {
-constexpr std::array<GgmlTypeInfo, 20> kTypes{{
+constexpr std::array<GgmlTypeInfo, 22> kTypes{{
     {GgmlType::F32, "F32", 1, 4, true},
     {GgmlType::F16, "F16", 1, 2, true},
     {GgmlType::Q4_0, "Q4_0", 32, 18, true},
@@ -25,6 +25,8 @@ constexpr std::array<GgmlTypeInfo, 20> kTypes{{
     {GgmlType::Q5_K, "Q5_K", 256, 176, true},
     {GgmlType::Q6_K, "Q6_K", 256, 210, true},
     {GgmlType::Q8_K, "Q8_K", 256, 292, false},
+    {GgmlType::IQ4_NL, "IQ4_NL", 32, 18, true},
+    {GgmlType::IQ4_XS, "IQ4_XS", 256, 136, true},
     {GgmlType::I8, "I8", 1, 1, false},
     {GgmlType::I16, "I16", 1, 2, false},
     {GgmlType::I32, "I32", 1, 4, false},

@@ -2,7 +2,7 @@
 
 For llama (llama2-style and llama3 rope scaling), qwen2 (q/k/v biases) and qwen3 (q/k RMSNorm, explicit
 head_dim), a small seeded random model is written as GGUF (F32, F16, BF16, and via `frugal quantize` Q8_0,
-Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K), then the engine's logits for 32 tokens are compared with the reference run
+Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS), then the engine's logits for 32 tokens are compared with the reference run
 on exactly the weights the GGUF holds (read back, dequantized with frugalpy.quants, un-permuted).
 
 Metric, per row i (logits after token i):  err_i = max_j |engine_ij - ref_ij| / max_j |ref_ij|.
@@ -11,7 +11,7 @@ so this bounds the engine's own f32 error (typically ~1e-6). The tolerance is sh
 discriminating by checks that a wrong RoPE pairing, missing llama3 rope factors or F16-rounded weights
 move the reference by far more than 1e-4.
 Fast kernels on quantized weights quantize each matmul's activations to 8 bits (Q8_0 blocks of 32 for
-Q8_0/Q4_0, Q8_K blocks of 256 for K-quants). That alone moves these small random models' logits by
+Q8_0/Q4_0/IQ4_NL, Q8_K blocks of 256 for K-quants and IQ4_XS). That alone moves these small random models' logits by
 1-7% (peaky attention amplifies it), so the bound is derived per case: the reference is rerun with its
 matmul inputs rounded the same way (sim), and the engine must satisfy
     max_i err_i(engine) <= 1.5 * max_i err_i(sim) + 5e-3   and top-1 agreement >= 80% of rows (near-ties flip).
@@ -41,7 +41,7 @@ BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.path.join(os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test"), "logits_dense")
 TOL, FAST_TOP1 = 1e-4, 0.8
 N_TOK, PREFILL = 32, 16
-QTYPES = ["Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"]
+QTYPES = ["Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"]
 
 BASE = dict(vocab_size=512, hidden_size=256, intermediate_size=512, num_hidden_layers=2,
             num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, max_position_embeddings=256)
@@ -247,7 +247,7 @@ def quant_checks(arch, cfg, ids):
         types = {G.TYPE_NAMES.get(t, t) for t, _, _ in tensors.values()}
         sd = gguf_to_hf(cfg, tensors, dequantize)
         ref = reference(cfg, sd, ids)
-        sim_err = row_err(reference_q8_activations(cfg, sd, ids, 256 if qt.endswith("_K") else 32), ref).max()
+        sim_err = row_err(reference_q8_activations(cfg, sd, ids, 256 if qt.endswith(("_K", "_XS")) else 32), ref).max()
         bound = 1.5 * sim_err + 5e-3
         print(f"  {arch} {qt}: tensor types {sorted(map(str, types))}; 8-bit activation sim err {sim_err:.2e}")
         compare(f"{arch} {qt} isa=reference batch", dst, ids, ref, cfg["vocab_size"], None, "reference")

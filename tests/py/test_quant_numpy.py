@@ -20,16 +20,16 @@ BIN = os.environ.get("FRUGAL_BIN", "frugal")
 TMP = os.environ.get("FRUGAL_TEST_TMP", "/tmp/frugal-test")
 os.makedirs(TMP, exist_ok=True)
 
-QTYPES = [g.Q4_0, g.Q4_1, g.Q5_0, g.Q5_1, g.Q8_0, g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K]
+QTYPES = [g.Q4_0, g.Q4_1, g.Q5_0, g.Q5_1, g.Q8_0, g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K, g.IQ4_NL, g.IQ4_XS]
 ALL = QTYPES + [g.F16, g.BF16, g.F32]
 # Worst-case |error| relative to the block's max |x| for a well-behaved quantizer (loose).
 REL = {g.Q4_0: 0.14, g.Q4_1: 0.08, g.Q5_0: 0.07, g.Q5_1: 0.04, g.Q8_0: 0.005, g.Q4_K: 0.15, g.Q5_K: 0.08,
-       g.Q6_K: 0.05, g.Q2_K: 0.7, g.Q3_K: 0.3, g.F16: 1e-3, g.BF16: 4e-3, g.F32: 0}
+       g.Q6_K: 0.05, g.Q2_K: 0.7, g.Q3_K: 0.3, g.IQ4_NL: 0.12, g.IQ4_XS: 0.15, g.F16: 1e-3, g.BF16: 4e-3, g.F32: 0}
 
 
 def within_bound(x, y, t):
     """|y - x| <= REL[t] * max|x| over each block group (256 values for the K formats)."""
-    group = 256 if t in (g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K) else 32 if x.shape[-1] % 32 == 0 else 8
+    group = 256 if t in (g.Q2_K, g.Q3_K, g.Q4_K, g.Q5_K, g.Q6_K, g.IQ4_XS) else 32 if x.shape[-1] % 32 == 0 else 8
     amax = np.abs(x.reshape(-1, group)).max(axis=1, keepdims=True)
     return bool(np.all(np.abs(y - x).reshape(-1, group) <= REL[t] * amax + 1e-7))
 
@@ -77,7 +77,7 @@ def expected_type(name, arr, target, keep):
     blk = g.BLOCK[target][0]
     if arr.shape[-1] % blk == 0:
         return target
-    nxt = {g.Q2_K: g.Q4_0, g.Q3_K: g.Q4_0, g.Q4_K: g.Q5_0, g.Q5_K: g.Q5_1, g.Q6_K: g.Q8_0}.get(target, g.F16)
+    nxt = {g.Q2_K: g.Q4_0, g.Q3_K: g.Q4_0, g.IQ4_XS: g.IQ4_NL, g.Q4_K: g.Q5_0, g.Q5_K: g.Q5_1, g.Q6_K: g.Q8_0}.get(target, g.F16)
     return expected_type(name, arr, nxt, keep)
 
 
@@ -143,6 +143,23 @@ class HandBuiltBlocks(unittest.TestCase):
         x2 = quants.dequantize(hmask + bytes([0b11100101] * 64) + bytes(s) + np.float16(0.5).tobytes(), g.Q3_K,
                                [256])
         self.assertEqual((x2[16], x2[32 + 16]), (0.5 * 17 * 1, 0.5 * 0 * -3))
+
+    def test_iq4_nl(self):
+        raw = np.float16(-0.5).tobytes() + bytes(j | (15 - j) << 4 for j in range(16))
+        x = quants.dequantize(raw, g.IQ4_NL, [32])
+        np.testing.assert_array_equal(x[:16], -0.5 * quants.IQ4_GRID)
+        np.testing.assert_array_equal(x[16:], -0.5 * quants.IQ4_GRID[::-1])
+        self.assertEqual((x[0], x[15]), (63.5, -56.5))
+
+    def test_iq4_xs(self):
+        ls = [0, 63, 32, 33, 17, 48, 31, 40]
+        high = sum((v >> 4) << (2 * j) for j, v in enumerate(ls))
+        low = bytes((ls[2 * i] & 15) | (ls[2 * i + 1] & 15) << 4 for i in range(4))
+        qs = bytes((i % 16) | ((i + 3) % 16) << 4 for i in range(128))
+        raw = np.float16(0.5).tobytes() + np.uint16(high).tobytes() + low + qs
+        x = quants.dequantize(raw, g.IQ4_XS, [256])
+        # Sub-block 1 (ls 63): its element 17 is the high nibble of qs[17], (17 + 3) % 16 = 4: grid -49.
+        self.assertEqual((x[49], x[0], x[64]), (0.5 * 31 * -49, 0.5 * -32 * -127, 0.0))
 
     def test_numpy_round_trip(self):
         rng = np.random.default_rng(3)

@@ -213,5 +213,43 @@ TEST(QuantLayout, Q3_K) {
   }
 }
 
+// IQ4_NL: nibble j (low: element j, high: element j + 16) indexes the grid.
+TEST(QuantLayout, IQ4_NL) {
+  std::vector<uint8_t> b(18);
+  put16(b, 0, 0xB800);  // d = -0.5
+  for (int j = 0; j < 16; ++j) b[size_t(2 + j)] = uint8_t(j | (15 - j) << 4);
+  const auto x = decode(GgmlType::IQ4_NL, b, 32);
+  const int grid[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+  EXPECT_EQ(x[0], 63.5f);
+  EXPECT_EQ(x[16], -56.5f);
+  for (int j = 0; j < 16; ++j) {
+    EXPECT_EQ(x[j], -0.5f * float(grid[j])) << j;
+    EXPECT_EQ(x[j + 16], -0.5f * float(grid[15 - j])) << j;
+  }
+}
+
+// IQ4_XS: sub-block j's scale ls = low nibble of scales_l[j / 2] (high nibble for odd j) | bits 2j
+// of scales_h << 4, minus 32.
+TEST(QuantLayout, IQ4_XS) {
+  std::vector<uint8_t> b(136);
+  put16(b, 0, 0x3800);  // d = 0.5
+  const int ls[8] = {0, 63, 32, 33, 17, 48, 31, 40};
+  uint16_t high = 0;
+  for (int j = 0; j < 8; ++j) {
+    b[size_t(4 + j / 2)] |= uint8_t((ls[j] & 15) << (4 * (j % 2)));
+    high = uint16_t(high | (ls[j] >> 4) << (2 * j));
+  }
+  put16(b, 2, high);
+  for (int i = 0; i < 128; ++i) b[size_t(8 + i)] = uint8_t((i % 16) | ((i + 3) % 16) << 4);
+  const auto x = decode(GgmlType::IQ4_XS, b, 256);
+  const int grid[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+  EXPECT_EQ(x[49], 0.5f * 31 * -49);  // sub-block 1 (ls 63), its element 17: high nibble of qs[17] = 4
+  for (int e = 0; e < 256; ++e) {
+    const int j = e / 32, l = e % 32, byte = 16 * j + l % 16;
+    const int q = l < 16 ? byte % 16 : (byte + 3) % 16;
+    EXPECT_EQ(x[e], 0.5f * float(ls[j] - 32) * float(grid[q])) << e;
+  }
+}
+
 }  // namespace
 }  // namespace frugal::kernels

@@ -102,6 +102,13 @@ double bound(GgmlType t, const float* x, int64_t i) {
       for (int j = 0; j < 16; ++j) A = std::max(A, amax_of(x + b256 + 16 * j, 16));
       return (amax_of(x + i / 16 * 16, 16) / 4 + A / (4 * 31) * (1 + kU16) + kSub) * (1 + 1e-6);
     }
+    case GgmlType::IQ4_NL:  // nearest grid point: half the widest gap (24 steps), or the top clamp (14)
+      return a / 127 * 14 * (1 + kU16) + kSub;
+    case GgmlType::IQ4_XS: {  // the same with the sub-block's step, rounded up by at most d
+      double A = 0;
+      for (int j = 0; j < 8; ++j) A = std::max(A, amax_of(x + b256 + 32 * j, 32));
+      return ((a / 127 + A / (127 * 31) * (1 + kU16)) * 14 + kSub) * (1 + 1e-6);
+    }
     default: ADD_FAILURE(); return 0;
   }
 }

@@ -3,7 +3,8 @@
 dequantize(raw_bytes, ggml_type, ne) -> float32 array shaped reversed(ne)
 quantize(array_f32, ggml_type) -> bytes (rows along the last numpy axis, i.e. GGUF ne[0])
 
-Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K. Block layouts
+Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS.
+Block layouts
 (little-endian, fp16 scales):
   Q4_0 [d][qs 16]            x = d * (q - 8); qs[j] low nibble = element j, high = j + 16
   Q4_1 [d][m][qs 16]         x = d * q + m
@@ -19,11 +20,14 @@ Formats: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q
   Q3_K [hmask 32][qs 64][scales 12][d]       x = d * (sc_i - 32) * (q - 4), low code bits as Q2_K, bit
         4h + k of hmask[l] = bit 2 of element 128h + 32k + l; sc_i: low nibble of byte i (i < 8) or high
         nibble of byte i - 8, top two bits at bits 2 (i // 4) of byte 8 + i % 4
+  IQ4_NL [d][qs 16]          x = d * GRID[q], nibbles as Q4_0; GRID = IQ4_GRID below (non-linear)
+  IQ4_XS [d][scales_h u16][scales_l 4][qs 128]   8 sub-blocks of 32: x = d * (ls_j - 32) * GRID[q], ls_j =
+        nibble j % 2 of scales_l[j // 2] | bits 2j..2j+1 of scales_h << 4; sub-block j's nibbles at qs[16j]
 Dequantization evaluates in float32 in the same order as the reference C++ (bit-exact).
 """
 import numpy as np
 
-from .gguf_io import BF16, BLOCK, F16, F32, Q2_K, Q3_K, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0
+from .gguf_io import BF16, BLOCK, F16, F32, IQ4_NL, IQ4_XS, Q2_K, Q3_K, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0
 
 f32 = np.float32
 
@@ -144,8 +148,30 @@ def _deq_q3_k(a):
     return ((d * _q3_scales(a[:, 96:108])[:, :, None].astype(f32)) * q.astype(f32)).reshape(-1, 256)
 
 
+IQ4_GRID = np.array([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113], np.int32)
+
+
+def _deq_iq4_nl(a):
+    return _half(a[:, 0:2]) * IQ4_GRID[_nibbles32(a[:, 2:18])].astype(f32)
+
+
+def _iq4xs_scales(a):
+    """(nb, 136) -> (nb, 8) int32 ls - 32."""
+    high = np.ascontiguousarray(a[:, 2:4]).view("<u2").astype(np.int32)  # (nb, 1)
+    j = np.arange(8)
+    low = (a[:, 4 + j // 2].astype(np.int32) >> (4 * (j % 2))) & 0xF
+    return (low | (((high >> (2 * j)) & 3) << 4)) - 32
+
+
+def _deq_iq4_xs(a):
+    q = _nibbles32(a[:, 8:136].reshape(-1, 16)).reshape(-1, 8, 32)
+    dl = _half(a[:, 0:2]) * _iq4xs_scales(a).astype(f32)  # (nb, 8)
+    return (dl[:, :, None] * IQ4_GRID[q].astype(f32)).reshape(-1, 256)
+
+
 _DEQUANT = {Q4_0: _deq_q4_0, Q4_1: _deq_q4_1, Q5_0: _deq_q5_0, Q5_1: _deq_q5_1, Q8_0: _deq_q8_0,
-            Q4_K: _deq_q4_k, Q5_K: _deq_q5_k, Q6_K: _deq_q6_k, Q2_K: _deq_q2_k, Q3_K: _deq_q3_k}
+            Q4_K: _deq_q4_k, Q5_K: _deq_q5_k, Q6_K: _deq_q6_k, Q2_K: _deq_q2_k, Q3_K: _deq_q3_k,
+            IQ4_NL: _deq_iq4_nl, IQ4_XS: _deq_iq4_xs}
 
 
 def dequantize(raw, ggml_type, ne):
@@ -324,9 +350,33 @@ def _quant_q3_k(x):
     return np.concatenate([hmask, _pack_low2(q), packed.astype(np.uint8), _hbytes(dh)], axis=1)
 
 
+def _iq4_codes(x, step):
+    """x (n, 32) / step (n, 1) -> nearest grid indices (n, 32)."""
+    v = x * _safe_inv(step)
+    return np.abs(v[:, :, None] - IQ4_GRID[None, None, :].astype(f32)).argmin(axis=2).astype(np.int32)
+
+
+def _quant_iq4_nl(x):
+    dh = _to_half(_signed_absmax(x) / -127)
+    return np.concatenate([_hbytes(dh), _pack_nibbles32(_iq4_codes(x, dh.astype(f32)))], axis=1)
+
+
+def _quant_iq4_xs(x):
+    s = x.reshape(-1, 8, 32)
+    step = _signed_absmax(s.reshape(-1, 32)).reshape(-1, 8) / -127
+    dh = _to_half(np.abs(step).max(axis=1) / 31)
+    ls = np.clip(np.round(step * _safe_inv(dh)[:, None]), -32, 31).astype(np.int32) + 32
+    dl = dh.astype(f32)[:, None] * (ls - 32).astype(f32)
+    q = _iq4_codes(s.reshape(-1, 32), dl.reshape(-1, 1)).reshape(-1, 8, 32)
+    qs = _pack_nibbles32(q.reshape(-1, 32)).reshape(-1, 128)
+    high = sum((ls[:, j] >> 4) << (2 * j) for j in range(8)).astype("<u2")
+    low = (ls[:, 0::2] & 0xF) | ((ls[:, 1::2] & 0xF) << 4)
+    return np.concatenate([_hbytes(dh), high.view(np.uint8).reshape(-1, 2), low.astype(np.uint8), qs], axis=1)
+
+
 _QUANT = {Q4_0: _quant_q4_0, Q4_1: _quant_q4_1, Q5_0: _quant_q5_0, Q5_1: _quant_q5_1, Q8_0: _quant_q8_0,
           Q4_K: _quant_q4_k, Q5_K: _quant_q5_k, Q6_K: _quant_q6_k, Q2_K: _quant_q2_k,
-          Q3_K: _quant_q3_k}
+          Q3_K: _quant_q3_k, IQ4_NL: _quant_iq4_nl, IQ4_XS: _quant_iq4_xs}
 
 
 def quantize(arr, ggml_type):

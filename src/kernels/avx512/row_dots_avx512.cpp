@@ -43,6 +43,8 @@ RowDotFn avx512_row_dot(GgmlType t) {
     case GgmlType::Q6_K: return by_tile<Q6KKernel<O>>;
     case GgmlType::Q2_K: return by_tile<Q2KKernel<O>>;
     case GgmlType::Q3_K: return by_tile<Q3KKernel<O>>;
+    case GgmlType::IQ4_NL: return by_tile<LegacyKernel<O, LegacyIQ4_NL>>;
+    case GgmlType::IQ4_XS: return by_tile<IQ4XSKernel<O>>;
     default: return nullptr;
   }
 }

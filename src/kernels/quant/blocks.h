@@ -84,6 +84,28 @@ struct BlockQ3_K {
 };
 
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110);
+
+// The non-linear 4-bit grid of IQ4_NL and IQ4_XS: code q stands for kIq4Values[q].
+constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// IQ4_NL: x = d * kIq4Values[q]; nibbles as Q4_0 (qs[j] low = element j, high = element j + 16).
+struct BlockIQ4_NL {
+  uint16_t d;
+  uint8_t qs[kQK / 2];
+};
+// IQ4_XS: 8 sub-blocks of 32, x = d * (ls[j] - 32) * kIq4Values[q]; ls[j] (6 bits) = nibble j % 2
+// of scales_l[j / 2] | bits 2j..2j+1 of scales_h << 4; sub-block j's nibbles at qs[16j], as IQ4_NL.
+struct BlockIQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;
+  uint8_t scales_l[kQKK / 64];
+  uint8_t qs[kQKK / 2];
+};
+static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
+
+// Sub-block j's scale of an IQ4_XS block, ls - 32 in [-32, 31].
+inline int iq4xs_scale(const BlockIQ4_XS& b, int j) {
+  return (((b.scales_l[j / 2] >> (4 * (j % 2))) & 0xF) | ((b.scales_h >> (2 * j)) & 3) << 4) - 32;
+}
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);

@@ -44,6 +44,7 @@ GgmlType fallback_type(GgmlType wanted, int64_t cols) {
   if (wanted == GgmlType::Q5_K) next = GgmlType::Q5_1;
   if (wanted == GgmlType::Q6_K) next = GgmlType::Q8_0;
   if (wanted == GgmlType::Q2_K || wanted == GgmlType::Q3_K) next = GgmlType::Q4_0;
+  if (wanted == GgmlType::IQ4_XS) next = GgmlType::IQ4_NL;
   return fallback_type(next, cols);
 }
 

@@ -8,7 +8,7 @@
 namespace frugal::kernels {
 
 namespace {
-constexpr std::array<FormatDesc, 13> kFormats{{
+constexpr std::array<FormatDesc, 15> kFormats{{
     {GgmlType::F32, "F32", 1, 4, ActKind::F32, dequantize_row_f32, quantize_row_f32},
     {GgmlType::F16, "F16", 1, 2, ActKind::F32, dequantize_row_f16, quantize_row_f16},
     {GgmlType::BF16, "BF16", 1, 2, ActKind::F32, dequantize_row_bf16, quantize_row_bf16},
@@ -22,6 +22,10 @@ constexpr std::array<FormatDesc, 13> kFormats{{
     {GgmlType::Q6_K, "Q6_K", 256, 210, ActKind::Q8_256, dequantize_row_q6_k, quantize_row_q6_k, 16, affine_row_q6_k},
     {GgmlType::Q2_K, "Q2_K", 256, 84, ActKind::Q8_256, dequantize_row_q2_k, quantize_row_q2_k, 16, affine_row_q2_k},
     {GgmlType::Q3_K, "Q3_K", 256, 110, ActKind::Q8_256, dequantize_row_q3_k, quantize_row_q3_k, 16, affine_row_q3_k},
+    {GgmlType::IQ4_NL, "IQ4_NL", 32, 18, ActKind::Q8_32, dequantize_row_iq4_nl, quantize_row_iq4_nl, 32,
+     affine_row_iq4_nl},
+    {GgmlType::IQ4_XS, "IQ4_XS", 256, 136, ActKind::Q8_256, dequantize_row_iq4_xs, quantize_row_iq4_xs, 32,
+     affine_row_iq4_xs},
 }};
 }  // namespace
 

@@ -13,7 +13,7 @@ using DequantizeRowFn = void (*)(const uint8_t* src, float* dst, int64_t n);
 using QuantizeRowFn = void (*)(const float* src, uint8_t* dst, int64_t n);
 // The block formats are affine per group of values: value = scale[g] * code + bias[g] with an
 // int8 code (Q8_0: any; Q6_K, Q4_0, Q5_0: [-32, 31]; Q4_K, Q5_K, Q4_1, Q5_1: [0, 31]; Q2_K: [0, 3];
-// Q3_K: [-4, 3]). Splits n values
+// Q3_K: [-4, 3]; IQ4_NL, IQ4_XS: the grid values, [-127, 113]). Splits n values
 // into codes[n] and scale/bias[n / group]; scale * float(code) + bias equals the dequantized
 // value bit for bit.
 using AffineRowFn = void (*)(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
@@ -56,6 +56,8 @@ void dequantize_row_q5_k(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q2_k(const uint8_t* src, float* dst, int64_t n);
 void dequantize_row_q3_k(const uint8_t* src, float* dst, int64_t n);
+void dequantize_row_iq4_nl(const uint8_t* src, float* dst, int64_t n);
+void dequantize_row_iq4_xs(const uint8_t* src, float* dst, int64_t n);
 
 void affine_row_q4_0(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 void affine_row_q4_1(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
@@ -67,6 +69,8 @@ void affine_row_q5_k(const uint8_t* src, int8_t* codes, float* scale, float* bia
 void affine_row_q6_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 void affine_row_q2_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 void affine_row_q3_k(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_iq4_nl(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
+void affine_row_iq4_xs(const uint8_t* src, int8_t* codes, float* scale, float* bias, int64_t n);
 
 void quantize_row_f32(const float* src, uint8_t* dst, int64_t n);
 void quantize_row_f16(const float* src, uint8_t* dst, int64_t n);
@@ -81,5 +85,7 @@ void quantize_row_q5_k(const float* src, uint8_t* dst, int64_t n);
 void quantize_row_q6_k(const float* src, uint8_t* dst, int64_t n);
 void quantize_row_q2_k(const float* src, uint8_t* dst, int64_t n);
 void quantize_row_q3_k(const float* src, uint8_t* dst, int64_t n);
+void quantize_row_iq4_nl(const float* src, uint8_t* dst, int64_t n);
+void quantize_row_iq4_xs(const float* src, uint8_t* dst, int64_t n);
 
 }  // namespace frugal::kernels

@@ -62,6 +62,13 @@ Legacy decode(const BlockQ5_1& b) {
   r.dw = fp16_to_float(b.d), r.mw = fp16_to_float(b.m);
   return r;
 }
+Legacy decode(const BlockIQ4_NL& b) {
+  Legacy r;
+  nibbles(b.qs, r.q);
+  for (auto& q : r.q) q = kIq4Values[q];
+  r.dw = fp16_to_float(b.d);
+  return r;
+}
 Legacy decode(const BlockQ8_0& b) {
   Legacy r;
   std::memcpy(r.q, b.qs, kQK);
@@ -192,6 +199,27 @@ void dot_q3_k(const uint8_t* w, const ActRows& x, int nt, float* out) {
   for (int t = 0; t < nt; ++t) out[t] = acc[t];
 }
 
+// IQ4_XS: sum_j d * (ls_j - 32) * dot(grid values of sub-block j, x_j).
+void dot_iq4_xs(const uint8_t* w, const ActRows& x, int nt, float* out) {
+  float acc[kMaxTile] = {};
+  for (int64_t b = 0; b < x.cols / kQKK; ++b) {
+    const auto blk = load_block<BlockIQ4_XS>(w, b);
+    int8_t q[kQKK];
+    for (int j = 0; j < 8; ++j) {
+      nibbles(blk.qs + 16 * j, q + 32 * j);
+      for (int e = 0; e < 32; ++e) q[32 * j + e] = kIq4Values[q[32 * j + e]];
+    }
+    const float d = fp16_to_float(blk.d);
+    for (int t = 0; t < nt; ++t) {
+      const int8_t* qx = x.qs(t) + kQKK * b;
+      int isum = 0;
+      for (int j = 0; j < 8; ++j) isum += iq4xs_scale(blk, j) * dot_i8(q + 32 * j, qx + 32 * j, 32);
+      acc[t] += x.d(t)[b] * d * float(isum);
+    }
+  }
+  for (int t = 0; t < nt; ++t) out[t] = acc[t];
+}
+
 // Float weights: convert 256 values at a time, then f32 dots with every activation row.
 template <DequantizeRowFn Convert, int Bytes>
 void dot_float(const uint8_t* w, const ActRows& x, int nt, float* out) {
@@ -227,6 +255,8 @@ RowDotFn scalar_row_dot(GgmlType t) {
     case GgmlType::Q6_K: return dot_q6_k;
     case GgmlType::Q2_K: return dot_q2_k;
     case GgmlType::Q3_K: return dot_q3_k;
+    case GgmlType::IQ4_NL: return dot_legacy<BlockIQ4_NL>;
+    case GgmlType::IQ4_XS: return dot_iq4_xs;
     default: return nullptr;
   }
 }

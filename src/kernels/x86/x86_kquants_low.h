@@ -1,4 +1,4 @@
-// x86 row-dot kernels for the low-bit K formats Q2_K and Q3_K against Q8_256 activations,
+// x86 row-dot kernels for the low-bit K formats Q2_K and Q3_K, and IQ4_XS, against Q8_256 activations,
 // templated on the ISA's integer-dot operations (Ops). Same linkage rules as x86_common.h.
 // Both keep 16 sub-blocks of 16 values: per half h of a block, one 32-byte load of qs gives the
 // codes of quarter k (elements 128h + 32k .. + 31, sub-blocks 8h + 2k and 8h + 2k + 1) as bits
@@ -104,6 +104,37 @@ struct Q3KKernel {
       for (int t = 0; t < NT; ++t)
         acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(isum[0][t], isum[1][t])),
                                  _mm256_set1_ps(d * x.d(t)[b]), acc[t]);
+    }
+    for (int t = 0; t < NT; ++t) out[t] = hsum_ps(acc[t]);
+  }
+};
+
+// IQ4_XS: per 32-value sub-block the grid values (signed: |q| times x with q's sign) and the
+// sub-block's scale ls - 32 applied by the int16 dot.
+template <class Ops>
+struct IQ4XSKernel {
+  template <int NT>
+  static void run(const uint8_t* w, const ActRows& x, float* out) {
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    const __m256i grid = _mm256_broadcastsi128_si256(loadu128(kIq4Values));
+    const int64_t nb = x.cols / kQKK;
+    for (int64_t b = 0; b < nb; ++b, w += sizeof(BlockIQ4_XS)) {
+      const float d = load_fp16(w);
+      const uint32_t high = uint32_t(w[2]) | uint32_t(w[3]) << 8;
+      __m256i isum[NT];
+      for (int t = 0; t < NT; ++t) isum[t] = _mm256_setzero_si256();
+      for (int j = 0; j < 8; ++j) {
+        const int ls = ((w[4 + j / 2] >> (4 * (j % 2))) & 0xF) | ((high >> (2 * j)) & 3) << 4;
+        const __m256i q = _mm256_shuffle_epi8(grid, unpack_nibbles16(w + 8 + 16 * j));
+        const __m256i u = _mm256_sign_epi8(q, q), s = _mm256_set1_epi16(int16_t(ls - 32));
+        for (int t = 0; t < NT; ++t) {
+          const __m256i xv = _mm256_sign_epi8(loadu256(x.qs(t) + kQKK * b + 32 * j), q);
+          isum[t] = Ops::dot_i16(isum[t], _mm256_maddubs_epi16(u, xv), s);
+        }
+      }
+      for (int t = 0; t < NT; ++t)
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(d * x.d(t)[b]), acc[t]);
     }
     for (int t = 0; t < NT; ++t) out[t] = hsum_ps(acc[t]);
   }

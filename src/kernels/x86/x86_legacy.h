@@ -1,4 +1,4 @@
-// x86 row-dot kernels for the 32-value block formats Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0,
+// x86 row-dot kernels for the 32-value block formats Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and IQ4_NL,
 // templated on the ISA's integer-dot operations (Ops). Same linkage rules as x86_common.h.
 #pragma once
 
@@ -32,6 +32,16 @@ struct LegacyQ5_1 {
   static constexpr bool kSigned = false, kMin = true;
   template <class Ops>
   static __m256i codes(const uint8_t* b) { return Ops::add_bit4(unpack_nibbles16(b + 8), load_u32(b + 4)); }
+};
+// IQ4_NL: the nibbles index the non-linear grid (signed values, as Q8_0's codes).
+inline __m256i iq4_grid() {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values)));
+}
+struct LegacyIQ4_NL {
+  static constexpr int kBytes = 18, kZero = 0;
+  static constexpr bool kSigned = true, kMin = false;
+  template <class Ops>
+  static __m256i codes(const uint8_t* b) { return _mm256_shuffle_epi8(iq4_grid(), unpack_nibbles16(b + 2)); }
 };
 struct LegacyQ8_0 {
   static constexpr int kBytes = 34, kZero = 0;
