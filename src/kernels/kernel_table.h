@@ -62,7 +62,8 @@ Rows16Fn avx2_rows16_low(GgmlType t);     // Q2_K, Q3_K (used by avx2_rows16)
 // nullptr for formats without one.
 constexpr int kPairTile = 6;
 Rows16Fn avx512_rows16_pair(GgmlType t);
-// Q2_K and Q3_K: the one-group kernels, or with pair = true the pair kernels (used by the two above).
+// Q2_K, Q3_K and IQ4_XS: the one-group kernels, or with pair = true the pair kernels (used by the two
+// above; none for IQ4_XS).
 Rows16Fn avx512_rows16_low(GgmlType t, bool pair);
 // The NEON kernels (ARM64 builds only; WeightLayout::Rows16, as AVX-512's; every format with
 // the layout).

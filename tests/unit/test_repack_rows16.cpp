@@ -347,13 +347,14 @@ TEST(Rows16Repacker, RepacksOnlyWhatTheIsaHasKernelsFor) {
       EXPECT_EQ(m.layout, kernel ? rows16_layout(isa) : WeightLayout::Plain) << isa_name(isa) << " " << f.name;
     }
   }
-  // Every format with the layout has an AVX-512 and an AVX2 kernel for it, and a NEON one except
-  // Q2_K and Q3_K (which NEON keeps Plain, as the first loop checks).
+  // Every format with the layout has an AVX-512 kernel for it; AVX2 one except IQ4_XS, NEON one except
+  // Q2_K, Q3_K and IQ4_XS (those ISAs keep them Plain, as the first loop checks).
   for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (!cpu_supports(isa)) continue;
     for (GgmlType t : all_formats()) {
-      const bool low = t == GgmlType::Q2_K || t == GgmlType::Q3_K;
-      EXPECT_EQ(has_rows16_layout(t) && (isa != Isa::Neon || !low), rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
+      const bool low = t == GgmlType::Q2_K || t == GgmlType::Q3_K, iq4 = t == GgmlType::IQ4_XS;
+      const bool kernel = isa == Isa::Avx512 || (isa == Isa::Avx2 ? !iq4 : !low && !iq4);
+      EXPECT_EQ(has_rows16_layout(t) && kernel, rows16_kernel(isa, rows16_layout(isa), t) != nullptr)
           << isa_name(isa) << " " << format_of(t).name;
     }
   }

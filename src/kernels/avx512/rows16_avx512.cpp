@@ -336,7 +336,8 @@ Rows16Fn avx512_rows16(GgmlType t) {
     case GgmlType::Q6_K: return by_tile_rows16<Q6KOne>;
     case GgmlType::Q8_0: return by_tile_rows16<Q8_0One>;
     case GgmlType::Q2_K:
-    case GgmlType::Q3_K: return avx512_rows16_low(t, false);
+    case GgmlType::Q3_K:
+    case GgmlType::IQ4_XS: return avx512_rows16_low(t, false);
     default: return avx512_rows16_legacy(t);
   }
 }

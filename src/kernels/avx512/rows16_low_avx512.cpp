@@ -1,4 +1,4 @@
-// AVX-512 VNNI Rows16 micro-kernels for Q2_K and Q3_K: 16 or 32 weight rows x up to 8 tokens
+// AVX-512 VNNI Rows16 micro-kernels for Q2_K, Q3_K and IQ4_XS: 16 or 32 weight rows x up to 8 tokens
 // per call. Per 16-value sub-block j, four vpdpbusd per token on codes shifted out of the qs
 // vectors (Q3_K: plus 4 where its hmask bit is set), scaled per row in int32.
 #pragma GCC target("no-avxvnni,no-avx512bf16")  // EVEX vpdpbusd only (see row_dots_avx512.cpp)
@@ -128,7 +128,8 @@ struct LowKRows16G {
     if constexpr (kQ3) {
 #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t)
-        accumulate(y + t * ldy, first, _mm512_mul_ps(_mm512_cvtepi32_ps(tot[t]), _mm512_mul_ps(d, _mm512_set1_ps(x.d(t)[b]))));
+        accumulate(y + t * ldy, first,
+                   _mm512_mul_ps(_mm512_cvtepi32_ps(tot[t]), _mm512_mul_ps(d, _mm512_set1_ps(x.d(t)[b]))));
     } else {
       const __m512 dmin = load_fp16x16(g + kQ2Rows16Dmin);
       const Q2Mins mins(g);
@@ -142,6 +143,78 @@ struct LowKRows16G {
   }
 };
 
+// IQ4_XS: codes are the grid values + 128 (unsigned, by vpshufb from the nibbles), so each
+// sub-block's sums start at -128 * (sum of x over its 32 values); one group per call (the pair's
+// sums and codes would not fit the registers).
+// The IQ4 grid + 128 in each 16-byte lane (vpshufb's table).
+constexpr std::array<uint8_t, 64> kGrid128 = [] {
+  std::array<uint8_t, 64> a{};
+  for (int i = 0; i < 64; ++i) a[size_t(i)] = uint8_t(kIq4Values[i % 16] + 128);
+  return a;
+}();
+
+template <int G, int NT>
+struct IQ4XSRows16G {
+  static constexpr int kGroup = 16 * 136, kBlockElems = kQKK;
+  static_assert(G == 1);
+  static void run(const uint8_t* g, int64_t, const ActRows& x, int64_t b0, int64_t b1, float* y, int64_t ldy) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i grid = load512(kGrid128.data());
+    g += b0 * kGroup;
+    for (int64_t b = b0; b < b1; ++b, g += kGroup) {
+      constexpr bool kStream = NT <= 2;
+      if (kStream) prefetch_ahead(g, kIq4XsRows16Qs);
+      alignas(16) int8_t sc[128];
+      decode_scales(g, sc);
+      __m512i tot[NT];
+#pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) tot[t] = _mm512_setzero_si512();
+#pragma GCC unroll 1
+      for (int j = 0; j < 8; ++j) {
+        __m512i acc[NT];
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) acc[t] = _mm512_set1_epi32(-128 * int32_t(x.bsums32(t)[8 * b + j]));
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+          const uint8_t* v = g + kIq4XsRows16Qs + 64 * (4 * j + k);
+          if (kStream) prefetch_line(v);
+          const __m512i raw = load512(v);
+          const __m512i lo = _mm512_shuffle_epi8(grid, _mm512_and_si512(raw, m4));
+          const __m512i hi = _mm512_shuffle_epi8(grid, bits_at(raw, 4, m4));
+#pragma GCC unroll 8
+          for (int t = 0; t < NT; ++t) {
+            const int8_t* xs = x.qs(t) + kQKK * b + 32 * j + 4 * k;
+            dpbusd_bcast(acc[t], lo, xs);
+            dpbusd_bcast(acc[t], hi, xs + 16);
+          }
+        }
+        const __m512i scv = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)));
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) tot[t] = _mm512_add_epi32(tot[t], _mm512_mullo_epi32(acc[t], scv));
+      }
+      const __m512 d = load_fp16x16(g + kIq4XsRows16D);
+#pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t)
+        accumulate(y + t * ldy, b == b0,
+                   _mm512_mul_ps(_mm512_cvtepi32_ps(tot[t]), _mm512_mul_ps(d, _mm512_set1_ps(x.d(t)[b]))));
+    }
+  }
+
+  // byte 16j + r: ls - 32 of row r's sub-block j (low nibble of scales_l[j / 2], or its high for
+  // odd j, | bits 2 (j % 4) of scales_h's byte j / 4 << 4).
+  static void decode_scales(const uint8_t* g, int8_t* sc) {
+    const __m128i m4 = _mm_set1_epi8(0x0F), m3 = _mm_set1_epi8(3);
+    for (int j = 0; j < 8; ++j) {
+      const __m128i l = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kIq4XsRows16Scales + 16 * (2 + j / 2)));
+      const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kIq4XsRows16Scales + 16 * (j / 4)));
+      const __m128i low = _mm_and_si128(_mm_srli_epi16(l, 4 * (j % 2)), m4);
+      const __m128i high = _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(h, 2 * (j % 4)), m3), 4);
+      const __m128i ls = _mm_sub_epi8(_mm_or_si128(low, high), _mm_set1_epi8(32));
+      _mm_store_si128(reinterpret_cast<__m128i*>(sc + 16 * j), ls);
+    }
+  }
+};
+
 template <int G, int NT>
 using Q2KG = LowKRows16G<false, G, NT>;
 template <int G, int NT>
@@ -150,6 +223,8 @@ template <int NT>
 using Q2KOne = One<Q2KG, NT>;
 template <int NT>
 using Q3KOne = One<Q3KG, NT>;
+template <int NT>
+using IQ4XSOne = One<IQ4XSRows16G, NT>;
 template <int NT>
 using Q2KTwo = Two<Q2KG, NT>;
 template <int NT>
@@ -161,6 +236,7 @@ Rows16Fn avx512_rows16_low(GgmlType t, bool pair) {
   switch (t) {
     case GgmlType::Q2_K: return pair ? by_tile_pair<Q2KTwo> : by_tile_rows16<Q2KOne>;
     case GgmlType::Q3_K: return pair ? by_tile_pair<Q3KTwo> : by_tile_rows16<Q3KOne>;
+    case GgmlType::IQ4_XS: return pair ? nullptr : by_tile_rows16<IQ4XSOne>;
     default: return nullptr;
   }
 }

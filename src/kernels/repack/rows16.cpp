@@ -249,6 +249,7 @@ const Rows16Format* rows16_format(GgmlType t, WeightLayout layout) {
   static constexpr Rows16Format q5_0{32, 22, legacy_block<false, true>}, q5_1{32, 24, legacy_block<true, true>};
   static constexpr Rows16Format q5_k{256, 176, q5_k_block}, q5_k_avx2{256, 176, q5_k_avx2_block};
   static constexpr Rows16Format q2_k{256, 84, q2_k_rows16_block}, q3_k{256, 110, q3_k_rows16_block};
+  static constexpr Rows16Format iq4_xs{256, 136, iq4_xs_rows16_block};
   if (!is_rows16(layout)) return nullptr;
   switch (t) {
     case GgmlType::Q4_0: return &q4_0;
@@ -261,6 +262,7 @@ const Rows16Format* rows16_format(GgmlType t, WeightLayout layout) {
     case GgmlType::Q6_K: return layout == WeightLayout::Rows16Avx2 ? &q6_k_packed : &q6_k;
     case GgmlType::Q2_K: return &q2_k;
     case GgmlType::Q3_K: return &q3_k;
+    case GgmlType::IQ4_XS: return &iq4_xs;
     default: return nullptr;
   }
 }

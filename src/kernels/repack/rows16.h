@@ -61,6 +61,10 @@ void unpack_row16(GgmlType t, WeightLayout layout, const uint8_t* group, int64_t
 //  Q3_K (1760 B): d[16] | scales: byte 16m + r = row r's packed scale byte m (m < 12) | 8 hmask
 //                 vectors i: lane r = row r's hmask[4i .. 4i + 3] | 16 qs vectors as Q2_K's.
 //                 The same in Rows16Avx2; NEON has no kernels for these two (keeps them Plain).
+//  IQ4_XS (2176 B): d[16] | scales: byte 16m + r = row r's byte m of scales_h (m < 2) and
+//                 scales_l (2 <= m < 6) | 32 qs vectors v: lane r = row r's qs[4v .. 4v + 3] (low
+//                 nibbles: elements 32 (v / 4) + 4 (v % 4) + 0..3 of sub-block v / 4, high: + 16).
+//                 Only AVX-512 has kernels for it (AVX2 and NEON keep it Plain).
 
 // A legacy format's group block column (Q4_0, Q4_1, Q5_0, Q5_1 above) for the kernels: values
 // x = d * (q - kZero) (kMin = false) or d * q + m (kMin = true); kHigh: 5-bit codes.
@@ -81,6 +85,8 @@ constexpr int kQ2Rows16D = 0, kQ2Rows16Dmin = 32, kQ2Rows16Scales = 64, kQ2Rows1
 constexpr int kQ3Rows16D = 0, kQ3Rows16Scales = 32, kQ3Rows16Hmask = 224, kQ3Rows16Qs = 736;
 void q2_k_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group);
 void q3_k_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group);
+constexpr int kIq4XsRows16D = 0, kIq4XsRows16Scales = 32, kIq4XsRows16Qs = 128;
+void iq4_xs_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group);
 
 // Byte offsets in a Q6_K group's block column: ql vector s (0, 1) and the qh vector of sub-block j.
 constexpr int q6_rows16_ql(int j, int s) { return 288 + 192 * j + 64 * s; }

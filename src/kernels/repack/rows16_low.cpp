@@ -1,5 +1,5 @@
-// Portable conversions between plain Q2_K / Q3_K blocks and their Rows16 group block columns
-// (layouts in rows16.h): the scales transposed byte by byte, the 2-bit code planes (and Q3_K's
+// Portable conversions between plain Q2_K / Q3_K / IQ4_XS blocks and their Rows16 group block
+// columns (layouts in rows16.h): the scales transposed byte by byte, the code bytes (and Q3_K's
 // hmask) as vectors whose lane r holds 4 bytes of row r.
 #include <cstring>
 
@@ -45,6 +45,12 @@ void q3_k_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
   transposed(blk + 96, g + kQ3Rows16Scales, 12, r, to_group);
   lanes(blk, g + kQ3Rows16Hmask, 8, r, to_group);
   lanes(blk + 32, g + kQ3Rows16Qs, 16, r, to_group);
+}
+
+void iq4_xs_rows16_block(uint8_t* blk, uint8_t* g, int r, bool to_group) {
+  half(blk, g + kIq4XsRows16D, r, to_group);
+  transposed(blk + 2, g + kIq4XsRows16Scales, 6, r, to_group);
+  lanes(blk + 8, g + kIq4XsRows16Qs, 32, r, to_group);
 }
 
 }  // namespace frugal::kernels
