@@ -10,7 +10,7 @@
 namespace frugal {
 
 namespace {
-constexpr std::array<GgmlTypeInfo, 22> kTypes{{
+constexpr std::array<GgmlTypeInfo, 32> kTypes{{
     {GgmlType::F32, "F32", 1, 4, true},
     {GgmlType::F16, "F16", 1, 2, true},
     {GgmlType::Q4_0, "Q4_0", 32, 18, true},
@@ -27,6 +27,17 @@ constexpr std::array<GgmlTypeInfo, 22> kTypes{{
     {GgmlType::Q8_K, "Q8_K", 256, 292, false},
     {GgmlType::IQ4_NL, "IQ4_NL", 32, 18, true},
     {GgmlType::IQ4_XS, "IQ4_XS", 256, 136, true},
+    // Known so that files holding them open (frugal info) and name the type they need; no kernels.
+    {GgmlType::IQ2_XXS, "IQ2_XXS", 256, 66, false},
+    {GgmlType::IQ2_XS, "IQ2_XS", 256, 74, false},
+    {GgmlType::IQ3_XXS, "IQ3_XXS", 256, 98, false},
+    {GgmlType::IQ1_S, "IQ1_S", 256, 50, false},
+    {GgmlType::IQ3_S, "IQ3_S", 256, 110, false},
+    {GgmlType::IQ2_S, "IQ2_S", 256, 82, false},
+    {GgmlType::IQ1_M, "IQ1_M", 256, 56, false},
+    {GgmlType::TQ1_0, "TQ1_0", 256, 54, false},
+    {GgmlType::TQ2_0, "TQ2_0", 256, 66, false},
+    {GgmlType::MXFP4, "MXFP4", 32, 17, false},
     {GgmlType::I8, "I8", 1, 1, false},
     {GgmlType::I16, "I16", 1, 2, false},
     {GgmlType::I32, "I32", 1, 4, false},

@@ -182,6 +182,21 @@ TEST(Gguf, UnknownTensorType) {
   EXPECT_THAT(err, HasSubstr("'w'"));
 }
 
+// Types frugal has no kernels for still open, with their names (frugal info lists them; binding
+// a model names the type it lacks).
+TEST(Gguf, KnownTypesWithoutKernelsOpen) {
+  GgufWriter w = small_model();
+  w.add_tensor("iq", GgmlType::IQ2_XXS, {256, 2}, std::vector<uint8_t>(2 * 66, 0));
+  const std::string path = test_tmp_path("iq2.gguf");
+  w.write(path);
+  auto f = GgufFile::open(path);
+  const GgufTensorInfo* t = f->find_tensor("iq");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->type, GgmlType::IQ2_XXS);
+  EXPECT_EQ(ggml_type_name(uint32_t(t->type)), "IQ2_XXS");
+  EXPECT_FALSE(ggml_type_info(GgmlType::IQ2_XXS).computable);
+}
+
 TEST(Gguf, TooManyDims) {
   auto b = small_model().to_bytes();
   const size_t at = find_bytes(b, std::string("\x01\x00\x00\x00\x00\x00\x00\x00w", 9)) + 9;

@@ -125,6 +125,12 @@ TEST(Matmul, RejectsBadShapesAndTypes) {
   }
   EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q6_K, "x"));
   EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q2_K, "x"));
+  try {  // known to the reader (the file opens), but without kernels
+    Kernels::check_supported(GgmlType::IQ2_XXS, "blk.3.ffn_up_exps.weight");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unsupported tensor type IQ2_XXS in tensor blk.3.ffn_up_exps.weight");
+  }
   EXPECT_NO_THROW(Kernels::check_supported(GgmlType::Q3_K, "x"));
 }
 
