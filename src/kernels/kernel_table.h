@@ -34,7 +34,7 @@ RowDotFn scalar_row_dot(GgmlType t);
 RowDotFn avx2_row_dot(GgmlType t);
 RowDotFn avx512_row_dot(GgmlType t);
 RowDotFn neon_row_dot(GgmlType t);      // ARM64 builds only
-RowDotFn neon_row_dot_low(GgmlType t);  // Q2_K, Q3_K (used by neon_row_dot)
+RowDotFn neon_row_dot_low(GgmlType t);  // Q2_K, Q3_K, IQ4_XS (used by neon_row_dot)
 
 // Most activation rows one Rows16 micro-kernel call handles.
 constexpr int kGemmTile = 8;

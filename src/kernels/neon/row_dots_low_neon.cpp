@@ -1,4 +1,4 @@
-// NEON row-dot kernels for the low-bit K formats Q2_K and Q3_K (ARM64 with the dot-product
+// NEON row-dot kernels for the low-bit K formats Q2_K and Q3_K, and IQ4_XS (ARM64 with the dot-product
 // extension): per 16-value sub-block one SDOT of the codes with the int8 activations, scaled in
 // int32; Q2_K's mins through the per-16 activation sums. Same formulas as the portable path.
 #include <arm_neon.h>
@@ -110,12 +110,43 @@ struct Q3KKernel {
   }
 };
 
+// IQ4_XS: per 32-value sub-block the grid values (vqtbl1q) into two SDOTs, scaled by ls - 32.
+struct IQ4XSKernel {
+  template <int NT>
+  static void run(const uint8_t* w, const ActRows& x, float* out) {
+    float32x4_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0);
+    const int8x16_t grid = vld1q_s8(kIq4Values);
+    const uint8x16_t m4 = vdupq_n_u8(0x0F);
+    const int64_t nb = x.cols / kQKK;
+    for (int64_t b = 0; b < nb; ++b, w += sizeof(BlockIQ4_XS)) {
+      const float d = fp16_at(w);
+      const uint32_t high = uint32_t(w[2]) | uint32_t(w[3]) << 8;
+      int32x4_t isum[NT];
+      for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
+      for (int j = 0; j < 8; ++j) {
+        const int ls = ((w[4 + j / 2] >> (4 * (j % 2))) & 0xF) | ((high >> (2 * j)) & 3) << 4;
+        const uint8x16_t v = vld1q_u8(w + 8 + 16 * j);
+        const int8x16_t lo = vqtbl1q_s8(grid, vandq_u8(v, m4)), hi = vqtbl1q_s8(grid, vshrq_n_u8(v, 4));
+        for (int t = 0; t < NT; ++t) {
+          const int8_t* q = x.qs(t) + kQKK * b + 32 * j;
+          const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(q)), hi, vld1q_s8(q + 16));
+          isum[t] = vmlaq_n_s32(isum[t], dot, ls - 32);
+        }
+      }
+      for (int t = 0; t < NT; ++t) acc[t] = vmlaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), d * x.d(t)[b]);
+    }
+    for (int t = 0; t < NT; ++t) out[t] = vaddvq_f32(acc[t]);
+  }
+};
+
 }  // namespace
 
 RowDotFn neon_row_dot_low(GgmlType t) {
   switch (t) {
     case GgmlType::Q2_K: return by_tile<Q2KKernel>;
     case GgmlType::Q3_K: return by_tile<Q3KKernel>;
+    case GgmlType::IQ4_XS: return by_tile<IQ4XSKernel>;
     default: return nullptr;
   }
 }

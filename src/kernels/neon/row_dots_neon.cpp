@@ -58,6 +58,16 @@ struct NeonQ5 {
 };
 using NeonQ5_0 = NeonQ5<2, 16, false>;
 using NeonQ5_1 = NeonQ5<4, 0, true>;
+// IQ4_NL: the nibbles index the grid (signed values straight into SDOT).
+struct NeonIQ4_NL {
+  static constexpr int kBytes = 18, kZero = 0;
+  static constexpr bool kMin = false;
+  static void codes(const uint8_t* b, int8x16_t& lo, int8x16_t& hi) {
+    const int8x16_t grid = vld1q_s8(kIq4Values);
+    const uint8x16_t v = vld1q_u8(b + 2);
+    lo = vqtbl1q_s8(grid, vandq_u8(v, vdupq_n_u8(0x0F))), hi = vqtbl1q_s8(grid, vshrq_n_u8(v, 4));
+  }
+};
 struct NeonQ8_0 {
   static constexpr int kBytes = 34, kZero = 0;
   static constexpr bool kMin = false;
@@ -238,6 +248,7 @@ RowDotFn neon_row_dot(GgmlType t) {
     case GgmlType::Q5_0: return by_tile<LegacyKernel<NeonQ5_0>>;
     case GgmlType::Q5_1: return by_tile<LegacyKernel<NeonQ5_1>>;
     case GgmlType::Q8_0: return by_tile<LegacyKernel<NeonQ8_0>>;
+    case GgmlType::IQ4_NL: return by_tile<LegacyKernel<NeonIQ4_NL>>;
     case GgmlType::Q4_K: return by_tile<KAffineKernel<false>>;
     case GgmlType::Q5_K: return by_tile<KAffineKernel<true>>;
     case GgmlType::Q6_K: return by_tile<Q6KKernel>;
