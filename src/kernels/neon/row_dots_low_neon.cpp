@@ -121,17 +121,16 @@ struct IQ4XSKernel {
     const int64_t nb = x.cols / kQKK;
     for (int64_t b = 0; b < nb; ++b, w += sizeof(BlockIQ4_XS)) {
       const float d = fp16_at(w);
-      const uint32_t high = uint32_t(w[2]) | uint32_t(w[3]) << 8;
       int32x4_t isum[NT];
       for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
       for (int j = 0; j < 8; ++j) {
-        const int ls = ((w[4 + j / 2] >> (4 * (j % 2))) & 0xF) | ((high >> (2 * j)) & 3) << 4;
+        const int sc = iq4xs_scale_at(w, j);
         const uint8x16_t v = vld1q_u8(w + 8 + 16 * j);
         const int8x16_t lo = vqtbl1q_s8(grid, vandq_u8(v, m4)), hi = vqtbl1q_s8(grid, vshrq_n_u8(v, 4));
         for (int t = 0; t < NT; ++t) {
           const int8_t* q = x.qs(t) + kQKK * b + 32 * j;
           const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(q)), hi, vld1q_s8(q + 16));
-          isum[t] = vmlaq_n_s32(isum[t], dot, ls - 32);
+          isum[t] = vmlaq_n_s32(isum[t], dot, sc);
         }
       }
       for (int t = 0; t < NT; ++t) acc[t] = vmlaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), d * x.d(t)[b]);

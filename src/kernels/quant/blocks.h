@@ -102,10 +102,12 @@ struct BlockIQ4_XS {
 };
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 
-// Sub-block j's scale of an IQ4_XS block, ls - 32 in [-32, 31].
-inline int iq4xs_scale(const BlockIQ4_XS& b, int j) {
-  return (((b.scales_l[j / 2] >> (4 * (j % 2))) & 0xF) | ((b.scales_h >> (2 * j)) & 3) << 4) - 32;
+// Sub-block j's scale of the IQ4_XS block whose bytes start at p, ls - 32 in [-32, 31].
+inline int iq4xs_scale_at(const uint8_t* p, int j) {
+  const int high = ((p[2] | p[3] << 8) >> (2 * j)) & 3;
+  return (((p[4 + j / 2] >> (4 * (j % 2))) & 0xF) | high << 4) - 32;
 }
+inline int iq4xs_scale(const BlockIQ4_XS& b, int j) { return iq4xs_scale_at(reinterpret_cast<const uint8_t*>(&b), j); }
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);

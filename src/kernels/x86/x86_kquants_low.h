@@ -121,13 +121,11 @@ struct IQ4XSKernel {
     const int64_t nb = x.cols / kQKK;
     for (int64_t b = 0; b < nb; ++b, w += sizeof(BlockIQ4_XS)) {
       const float d = load_fp16(w);
-      const uint32_t high = uint32_t(w[2]) | uint32_t(w[3]) << 8;
       __m256i isum[NT];
       for (int t = 0; t < NT; ++t) isum[t] = _mm256_setzero_si256();
       for (int j = 0; j < 8; ++j) {
-        const int ls = ((w[4 + j / 2] >> (4 * (j % 2))) & 0xF) | ((high >> (2 * j)) & 3) << 4;
         const __m256i q = _mm256_shuffle_epi8(grid, unpack_nibbles16(w + 8 + 16 * j));
-        const __m256i u = _mm256_sign_epi8(q, q), s = _mm256_set1_epi16(int16_t(ls - 32));
+        const __m256i u = _mm256_sign_epi8(q, q), s = _mm256_set1_epi16(int16_t(iq4xs_scale_at(w, j)));
         for (int t = 0; t < NT; ++t) {
           const __m256i xv = _mm256_sign_epi8(loadu256(x.qs(t) + kQKK * b + 32 * j), q);
           isum[t] = Ops::dot_i16(isum[t], _mm256_maddubs_epi16(u, xv), s);
